@@ -1,0 +1,137 @@
+"""The sources file: which sites to crawl and how, validated with pydantic.
+
+Errors name the file, the field path and, where the YAML has one, the line:
+`sources.yaml:7: sources[0].article_pattern: invalid regular expression ...`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; str() is the one-line message for the user."""
+
+
+class Politeness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    download_delay: float = Field(0.5, ge=0)
+    autothrottle: bool = True
+    concurrency_per_domain: int = Field(2, ge=1, le=16)
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
+    start_urls: list[str] = Field(min_length=1)
+    article_pattern: str
+    follow_pattern: str | None = None
+    lang: Literal["en", "zh", "auto"] = "auto"
+    allowed_domains: list[str] = Field(default_factory=list)
+    politeness: Politeness = Field(default_factory=Politeness)
+    untested: bool = False
+    # Origin to store URLs under when the address crawled is temporary (a
+    # mirror, or a local server on a random port): keeps keys stable across runs.
+    canonical_origin: str | None = Field(None, pattern=r"^https?://[^/\s]+$")
+
+    @field_validator("start_urls")
+    @classmethod
+    def _http_only(cls, urls: list[str]) -> list[str]:
+        for u in urls:
+            parsed = urlparse(u)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError(f"not an http(s) URL: {u!r}")
+        return urls
+
+    @field_validator("article_pattern", "follow_pattern")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _domains(self) -> "Source":
+        if not self.allowed_domains:
+            self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls})
+        return self
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SourcesFile":
+        names = [s.name for s in self.sources]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate source name(s): {', '.join(sorted(dup))}")
+        return self
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == key), None)
+            if found is None:
+                return line
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(top level)"
+
+
+def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> list[Source]:
+    """Read and validate a sources file; `{name}` in start URLs is filled from variables."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SourcesError(f"{path}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SourcesError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise SourcesError(f"{path}: expected a mapping with a 'sources:' list at the top level")
+    if variables:
+        for src in data.get("sources") or []:
+            if isinstance(src, dict) and isinstance(src.get("start_urls"), list):
+                src["start_urls"] = [u.format(**variables) if isinstance(u, str) else u for u in src["start_urls"]]
+    try:
+        return SourcesFile.model_validate(data).sources
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(root, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        where = f":{line}" if line else ""
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SourcesError(f"{path}{where}: {_loc_text(loc)}: {msg}{more}") from None

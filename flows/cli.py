@@ -1,0 +1,259 @@
+"""The `cityfacts` command line.
+
+Commands that orchestrate a crawl (`demo`, `run`, `crawl`) go through a
+Prefect flow; commands that only read or compute (`extract`, `parse`, `sql`,
+`compare`) call the library directly and never import Prefect, which would
+cost seconds of start-up for nothing.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+from crawlers.sources import SourcesError
+from pipeline.store import DEFAULT_DB, DatabaseError
+
+app = typer.Typer(help="Track what Chinese cities report about production-education integration (产教融合).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console(stderr=True)
+out = Console()
+
+DbOption = typer.Option(DEFAULT_DB, "--db", help="DuckDB file to use.", show_default=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run fn, turning the errors a user can act on into one line and a non-zero exit."""
+    from flows.work import RunError
+
+    try:
+        return fn(*args, **kwargs)
+    except (SourcesError, DatabaseError, RunError) as exc:
+        fail(str(exc))
+
+
+def _run_flow(sources: Path, db: str, variables: dict[str, str] | None = None, extract_articles: bool = True) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from crawlers.sources import load_sources
+
+    load_sources(sources, variables)  # validate before paying for Prefect's start-up
+    from flows.flows import run_flow
+
+    with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        bar = progress.add_task("extract", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        return run_flow(str(sources), db, variables, progress=advance, extract_articles=extract_articles)
+
+
+def _print_run(result: dict[str, Any]) -> None:
+    console.print(f"run {result['run_id']}: {result['requests']} requests, {result['new']} new / "
+                  f"{result['changed']} changed / {result['unchanged']} unchanged pages, "
+                  f"{result['articles']} articles, {result['facts']} facts, {result['failed']} failed URLs", soft_wrap=True)
+
+
+@app.command()
+def demo(db: str = DbOption) -> None:
+    """Serve the bundled demo news site on 127.0.0.1, crawl, extract and load it, then compare the cities."""
+    from importlib import resources
+
+    from flows.demo_server import DemoSite
+
+    sources = Path(str(resources.files("flows").joinpath("demo_site", "sources.yaml")))
+    with DemoSite() as site:
+        console.print(f"demo site serving at {site.url}")
+        result = _guarded(_run_flow, sources, db, {"demo": site.url})
+    _print_run(result)
+    _compare(db, [], None, Format.table, 5)
+
+
+@app.command()
+def run(sources: Path = typer.Option(..., "--sources", help="YAML sources file (see README)."), db: str = DbOption) -> None:
+    """Crawl the configured sources, extract new or changed reports, and load them."""
+    _print_run(_guarded(_run_flow, sources, db))
+
+
+@app.command()
+def crawl(sources: Path = typer.Option(..., "--sources", help="YAML sources file (see README)."), db: str = DbOption) -> None:
+    """Crawl the configured sources and store the raw pages, without extracting."""
+    _print_run(_guarded(_run_flow, sources, db, None, extract_articles=False))
+
+
+def _read_input(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            raise ValueError("not text (binary or unknown encoding)") from None
+        return str(best)
+
+
+@app.command()
+def extract(paths: list[str] = typer.Argument(..., help="Plain-text files, or - for standard input."),
+            as_json: bool = typer.Option(False, "--json", help="One JSON object per input, one per line."),
+            lang: Optional[str] = typer.Option(None, "--lang", help="Force en or zh instead of detecting.")) -> None:
+    """Extract figures, cities and organisations from plain-text reports."""
+    from nlp.extract import Extractor
+
+    if lang not in (None, "en", "zh"):
+        fail(f"--lang: expected en or zh, got {lang!r}")
+    texts: list[tuple[str, str]] = []
+    errors = 0
+    for p in paths:
+        try:
+            texts.append((p, _read_input(p)))
+        except (OSError, ValueError) as exc:
+            errors += 1
+            console.print(f"[bold red]error:[/] {p}: {getattr(exc, 'strerror', None) or exc}", highlight=False)
+    extractor = Extractor()
+    results = extractor.extract_many([t for _, t in texts], [lang] * len(texts))
+    for (p, _), ex in zip(texts, results):
+        if as_json:
+            sys.stdout.write(json.dumps({"path": p, **ex.to_json()}, ensure_ascii=False) + "\n")
+        else:
+            from flows.output import emit
+
+            out.print(f"[bold]{p}[/]: {ex.lang}, main city {ex.main_city}, cities {', '.join(ex.cities) or '-'}")
+            emit(["text", "value", "unit", "approx", "counted", "metric", "city"],
+                 [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city) for f in ex.facts], "table", console=out)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def parse(paths: list[str] = typer.Argument(..., help="Saved HTML pages (raw bytes)."),
+          url: Optional[str] = typer.Option(None, "--url", help="The page's URL (only with one page)."),
+          as_json: bool = typer.Option(False, "--json", help="One JSON object per page, one per line.")) -> None:
+    """Main text, title and date of saved HTML pages, read exactly as the crawler reads them."""
+    from crawlers.parse import parse_page
+
+    if url and len(paths) > 1:
+        fail("--url applies to one page; got several")
+    errors = 0
+    for p in paths:
+        try:
+            body = sys.stdin.buffer.read() if p == "-" else Path(p).read_bytes()
+        except OSError as exc:
+            errors += 1
+            console.print(f"[bold red]error:[/] {p}: {exc.strerror or exc}", highlight=False)
+            continue
+        page = parse_page(body, url)
+        rec = {"path": p, "url": url, "title": page.title, "published": page.published,
+               "lang": _lang_of(page.text), "text": page.text}
+        if as_json:
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        else:
+            out.print(f"[bold]{page.title or p}[/] ({page.published or 'no date'}, {rec['lang']})\n{page.text}\n")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _lang_of(text: str) -> str:
+    from nlp.segments import detect_lang
+
+    return detect_lang(text)
+
+
+def _open_read_only(db: str) -> Any:
+    from pipeline.store import connect
+
+    con = _guarded(connect, db, True, 5.0)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@app.command()
+def sql(query: str = typer.Argument(..., help="A SELECT statement."), db: str = DbOption,
+        fmt: Format = typer.Option(Format.table, "--format", help="Output format.")) -> None:
+    """Run a read-only SQL query over the facts (tables: articles, facts, mentions, pages, crawl_runs)."""
+    import duckdb
+
+    from flows.output import emit
+
+    con = _open_read_only(db)
+    try:
+        cur = con.execute(query)
+        columns = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if columns else []
+    except duckdb.Error as exc:
+        msg = str(exc).splitlines()[0]
+        if "read-only" in msg or "read only" in msg or "external access" in msg or "lock_configuration" in msg:
+            fail(f"refused: the database is opened read-only for queries ({msg})")
+        fail(f"query failed: {msg}")
+    finally:
+        con.close()
+    emit(columns, rows, fmt.value, console=out)
+
+
+def _compare(db: str, metrics: list[str], cities: Optional[str], fmt: Format, top: int) -> None:
+    from flows.output import emit, short_number
+    from nlp.metrics import label
+    from pipeline.compare import compare as compare_rows
+
+    con = _open_read_only(db)
+    try:
+        mets, rows = compare_rows(con, metrics or None, [c.strip() for c in cities.split(",")] if cities else None, top)
+    finally:
+        con.close()
+    if fmt == Format.json:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    cols = ["city"] + mets
+    flat = []
+    for r in rows:
+        cells: list[Any] = [r["city"]]
+        for m in mets:
+            cell = r.get(m)
+            if cell is None:
+                cells.append("")
+            else:
+                prefix = {"more_than": ">", "about": "~", "less_than": "<"}.get(cell["approx"] or "", "")
+                unit = {"yuan": " yuan", "percent": "%", "area_m2": " m²", "person_times": " p-t"}.get(cell["unit"], "")
+                cells.append(f"{prefix}{short_number(cell['value'])}{unit} ({cell['published'] or '?'})" if fmt == Format.table else cell["value"])
+        flat.append(tuple(cells))
+    if fmt == Format.table:
+        cols = ["city"] + [label(m) for m in mets]
+    emit(cols, flat, fmt.value, title="Cities compared: latest value per metric (date reported)", console=out)
+
+
+@app.command()
+def compare(db: str = DbOption,
+            metric: list[str] = typer.Option([], "--metric", help="Metric key (repeatable); default: the most reported."),
+            cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city names."),
+            fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+            top: int = typer.Option(5, "--top", help="How many metrics when none is given.")) -> None:
+    """Cities side by side: the latest value of each metric, its date and its source."""
+    _compare(db, metric, cities, fmt, top)
+
+
+def main() -> None:  # pragma: no cover
+    app()

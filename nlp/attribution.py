@@ -1,0 +1,68 @@
+"""Which city a report is about, and which city each figure belongs to.
+
+Why our own rules: no library attributes a figure to a place. A figure
+belongs to the nearest place named before it in its sentence (else after
+it), unless that place is only part of an organisation's name or is the
+province that contains the article's city; with no place in the sentence it
+belongs to the article's main city, or to no city when the sentence speaks
+of the whole country.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from nlp.places import Gazetteer, PlaceMatch
+
+NATIONAL = re.compile(r"\b(?:nationwide|across the country|across China|China's|in China|the country's|national total)\b|全国|我国", re.I)
+
+
+def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: list[tuple[int, int]]) -> str | None:
+    title_end = max(text.find("\n", 1), 0) or 200
+    title_end = max(title_end, 200)
+    city_score: dict[str, float] = defaultdict(float)
+    prov_score: dict[str, float] = defaultdict(float)
+    first: dict[str, int] = {}
+    for m in matches:
+        w = 3.0 if m.start < title_end else 1.0
+        if m.text.isupper() and len(m.text) > 3:
+            w = 0.5  # dateline "GUANGZHOU, Dec. 2 (Xinhua)"
+        if any(s <= m.start and m.end <= e for s, e in org_spans):
+            w *= 0.5
+        target = gaz.city_of(m.place)
+        if target.level == "province" and not target.city_adcode:
+            prov_score[target.name_en] += w
+        else:
+            city_score[target.name_en] += w
+        first.setdefault(target.name_en, m.start)
+    best_city = max(city_score, key=lambda k: (city_score[k], -first[k]), default=None)
+    best_prov = max(prov_score, key=lambda k: (prov_score[k], -first[k]), default=None)
+    if best_city and (not best_prov or city_score[best_city] >= 0.5 * prov_score[best_prov]):
+        return best_city
+    return best_prov
+
+
+def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], gaz: Gazetteer,
+                main: str | None, org_spans: list[tuple[int, int]], text: str) -> str | None:
+    s, e = sentence
+    main_place = gaz.lookup(main) if main else None
+    main_prov = main_place.province_adcode if main_place else None
+    usable = []
+    for m in matches:
+        if not (s <= m.start < e):
+            continue
+        if any(os_ <= m.start and m.end <= oe for os_, oe in org_spans):
+            continue
+        target = gaz.city_of(m.place)
+        if target.level == "province" and not target.city_adcode and target.adcode == main_prov and main_place and main_place.adcode != target.adcode:
+            continue
+        usable.append((m, target))
+    before = [u for u in usable if u[0].start < pos]
+    after = [u for u in usable if u[0].start >= pos]
+    if before:
+        return before[-1][1].name_en
+    if after:
+        return after[0][1].name_en
+    if NATIONAL.search(text[s:e]):
+        return None
+    return main

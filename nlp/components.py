@@ -1,0 +1,116 @@
+"""spaCy pipeline components, registered by name like any spaCy component.
+
+Each does one job and leaves its result on the Doc:
+- cityfacts_body:    doc._.body_end (where teasers and credits start)
+- cityfacts_places:  doc._.places (gazetteer matches in the body)
+- cityfacts_orgs:    doc._.orgs (organisation spans in the body)
+- cityfacts_figures: doc._.facts (figures with value, unit, counted, metric, city) and doc._.main_city
+They work for English (after en_core_web_sm's parser) and Chinese (after
+the jieba tokenizer); `doc.lang_` chooses the grammar.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp import figures_en, figures_zh
+from nlp.attribution import figure_city, main_city
+from nlp.counted import counted_en, counted_zh
+from nlp.lexicon import lexicon
+from nlp.metrics import classify
+from nlp.orgs import find_en, find_zh
+from nlp.places import gazetteer
+from nlp.records import Fact
+from nlp.segments import body_end, zh_sentences
+
+for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("facts", None), ("main_city", None)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+@Language.component("cityfacts_body")
+def body_component(doc: Doc) -> Doc:
+    doc._.body_end = body_end(doc.text)
+    return doc
+
+
+@Language.component("cityfacts_places")
+def places_component(doc: Doc) -> Doc:
+    limit = doc._.body_end or len(doc.text)
+    doc._.places = [m for m in gazetteer().find(doc.text, doc.lang_) if m.start < limit]
+    return doc
+
+
+@Language.component("cityfacts_orgs")
+def orgs_component(doc: Doc) -> Doc:
+    limit = doc._.body_end or len(doc.text)
+    if doc.lang_ == "zh":
+        found = find_zh(doc.text[:limit])
+    else:
+        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.end_char <= limit]
+        found = find_en(doc.text[:limit], ents)
+    doc._.orgs = found
+    return doc
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    if doc.lang_ == "zh":
+        return zh_sentences(doc.text)
+    if doc.has_annotation("SENT_START"):
+        return [(s.start_char, s.end_char) for s in doc.sents]
+    return [(0, len(doc.text))]
+
+
+def _people(counted: str | None, lang: str) -> bool:
+    if not counted:
+        return False
+    nouns = lexicon(lang)["people_nouns"]
+    if lang == "zh":
+        return any(counted.endswith(n) for n in nouns)
+    last = counted.lower().split()[-1] if counted.split() else ""
+    return last in nouns or counted.lower() in nouns
+
+
+@Language.component("cityfacts_figures")
+def figures_component(doc: Doc) -> Doc:
+    text, lang = doc.text, doc.lang_
+    limit = doc._.body_end or len(text)
+    gaz = gazetteer()
+    org_spans = [(s, e) for s, e, _ in (doc._.orgs or [])]
+    places = doc._.places or []
+    main = main_city(places, gaz, text[:limit], org_spans)
+    doc._.main_city = main
+    sents = _sentences(doc)
+    facts: list[Fact] = []
+    cands = figures_zh.candidates(text, limit) if lang == "zh" else figures_en.candidates(text, limit)
+    si = 0
+    for c in cands:
+        while si < len(sents) - 1 and sents[si][1] <= c.start:
+            si += 1
+        sent = sents[si] if sents else (0, len(text))
+        unit = c.unit
+        if lang == "zh":
+            counted = counted_zh(text, c.start, c.end)
+        else:
+            counted, noun = counted_en(doc, c.start, c.end, money_like=unit != "count")
+            if c.words and unit == "count" and noun is None:
+                continue  # "one" or "two" that counts nothing
+            if unit == "count" and counted is None:
+                span = doc.char_span(c.start, c.end, alignment_mode="expand")
+                if span is not None and span.root.head.lemma_ in lexicon("en")["people_verbs"]:
+                    unit = "people"
+        if unit == "count" and _people(counted, lang):
+            unit = "people"
+        sentence = text[sent[0]:sent[1]].strip()
+        facts.append(Fact(
+            value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
+            unit=unit, approx=c.approx, counted=counted,
+            metric=classify(counted, sentence, unit, lang),
+            city=figure_city(c.start, sent, places, gaz, main, org_spans, text),
+            start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
+        ))
+    doc._.facts = facts
+    return doc
+
+
+COMPONENTS = ("cityfacts_body", "cityfacts_places", "cityfacts_orgs", "cityfacts_figures")

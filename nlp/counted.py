@@ -1,0 +1,125 @@
+"""What a figure counts: the noun phrase it quantifies.
+
+No library attaches a number to the noun it counts in garbled, translated
+prose, so this is ours. English uses spaCy's dependency parse (the noun the
+number modifies, its modifiers, a conjoined noun, and the "of" phrase after
+container words like "batch"); Chinese takes the noun run after the
+classifier (3303个实训基地) or, when none follows, before the number
+(产教融合型企业39家), using jieba's part-of-speech tags on a small window.
+"""
+from __future__ import annotations
+
+import functools
+
+from spacy.tokens import Doc, Span, Token
+
+CONTAINERS = {"batch", "group", "number", "total", "set", "kind", "type", "series", "list", "range", "variety", "pair", "lot", "class", "category"}
+MONEY_PREPS = {"of", "in", "for", "on", "from", "to"}
+
+
+def _phrase(doc: Doc, start: int, end: int) -> str | None:
+    toks = [t for t in doc[start:end] if not (t.is_punct and t.text not in "-")]
+    while toks and (toks[0].pos_ in ("DET", "ADP", "CCONJ") or toks[0].is_punct):
+        toks = toks[1:]
+    while toks and (toks[-1].pos_ in ("DET", "ADP", "CCONJ") or toks[-1].is_punct):
+        toks = toks[:-1]
+    if not toks:
+        return None
+    text = doc.text[toks[0].idx:toks[-1].idx + len(toks[-1])]
+    return " ".join(text.split())
+
+
+def _extend(noun: Token, limit: int) -> int:
+    """Right edge (exclusive token index) of the counted phrase headed by noun."""
+    right = noun.i + 1
+    for child in noun.rights:
+        if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN") and not any(c.dep_ == "nummod" for c in child.children):
+            right = max(right, child.i + 1)
+        if child.dep_ == "prep" and child.lower_ == "of" and noun.lemma_.lower() in CONTAINERS:
+            pobj = [c for c in child.children if c.dep_ == "pobj"]
+            if pobj:
+                right = max(right, pobj[0].i + 1)
+    return min(right, limit)
+
+
+def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | None, Token | None]:
+    span: Span | None = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None, None
+    limit = min(len(doc), span.end + 16)
+    noun: Token | None = None
+    if not money_like:
+        for t in span:
+            h = t.head
+            if t.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod", "appos") and h.i >= span.end and h.pos_ in ("NOUN", "PROPN"):
+                noun = h
+                break
+        if noun is None and span.end < len(doc):
+            nxt = doc[span.end]
+            if nxt.pos_ in ("NOUN", "PROPN", "ADJ") and not nxt.is_punct:
+                noun = nxt
+                while noun.head.i > noun.i and noun.head.i < limit and noun.dep_ in ("compound", "amod", "nmod") and noun.head.pos_ in ("NOUN", "PROPN"):
+                    noun = noun.head
+                if noun.pos_ == "ADJ":
+                    noun = None
+        if noun is not None:
+            if noun.lemma_.lower() in CONTAINERS and noun.i == span.end:
+                pass
+            return _phrase(doc, span.end, _extend(noun, limit)), noun
+        return None, None
+    # Money, percentages, areas: "45 million yuan in central budget subsidy funds", "30% of the investment".
+    for t in span:
+        for child in t.rights:
+            if child.dep_ == "prep" and child.lower_ in MONEY_PREPS and child.i >= span.end - 1:
+                pobj = [c for c in child.children if c.dep_ == "pobj"]
+                if pobj:
+                    return _phrase(doc, child.i + 1, _extend(pobj[0], limit)), pobj[0]
+    if span.end < len(doc) and doc[span.end].lower_ in MONEY_PREPS:
+        prep = doc[span.end]
+        pobj = [c for c in prep.children if c.dep_ == "pobj"]
+        if pobj:
+            return _phrase(doc, prep.i + 1, _extend(pobj[0], limit)), pobj[0]
+    root = span.root
+    head = root.head
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        head = head.head
+    subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if subj and subj[0].i < span.start:
+        s = subj[0]
+        return _phrase(doc, s.left_edge.i, s.right_edge.i + 1), s
+    return None, None
+
+
+NOUN_FLAGS = ("n", "vn", "an", "j", "l", "nz", "nt", "ns", "b", "eng", "ng", "a")
+
+
+@functools.cache
+def _posseg():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    return jieba.posseg
+
+
+def counted_zh(text: str, start: int, end: int) -> str | None:
+    posseg = _posseg()
+    after = text[end:end + 24]
+    words = []
+    for w in posseg.lcut(after):
+        if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
+            words.append(w.word)
+        elif w.flag in ("m", "q") and not words:
+            continue
+        else:
+            break
+    if words:
+        return "".join(words)
+    before = text[max(0, start - 24):start]
+    words = []
+    for w in reversed(posseg.lcut(before)):
+        if w.flag.startswith(NOUN_FLAGS) or w.word in ("融合", "型"):
+            words.insert(0, w.word)
+        else:
+            break
+    return "".join(words) or None

@@ -1,0 +1,150 @@
+"""Find figures in Chinese text by matching characters, not jieba tokens.
+
+jieba splits numbers unpredictably ("3303个" may become one token or two),
+so the grammar runs over the raw characters (full-width digits mapped to
+ASCII one for one, keeping offsets) and cn2an converts the numeral once
+isolated. A Chinese numeral only counts when a unit or classifier follows
+it: that single rule removes 统一, 一批, 十四五 and most other words made of
+numeral characters.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from nlp.figures_en import Candidate
+from nlp.lexicon import alternation, lexicon
+from nlp.numbers import parse_zh, to_halfwidth
+
+ZH_NUM = "零〇一二两三四五六七八九十百千万亿"
+
+
+@functools.cache
+def grammar() -> re.Pattern[str]:
+    lex = lexicon("zh")
+    pre = alternation([p for ps in lex["approx_before"].values() for p in ps], False)
+    post = alternation([p for ps in lex["approx_after"].values() for p in ps], False)
+    money = alternation(list(lex["money"]) + lex["money_foreign"], False)
+    area = alternation(list(lex["area_m2"]), False)
+    classifiers = alternation(
+        lex["person_times"] + lex["people_classifiers"] + lex["classifiers"], False
+    )
+    digits = r"\d+(?:,\d{3})*(?:\.\d+)?"
+    num = rf"(?:{digits}[万亿千百]*|[{ZH_NUM}]+)"
+    unit = rf"(?:(?P<money>{money})|(?P<pct>%|个百分点)|(?P<area>{area})|(?P<cls>{classifiers}))"
+    return re.compile(
+        rf"(?P<pre>{pre})?"
+        rf"(?:(?P<pctpre>百分之)(?P<pnum>[{ZH_NUM}点]+|{digits})"
+        rf"|(?P<num>{num})(?P<mid>余|多)?"
+        rf"(?:(?:至|到|-|~|～|—|–)(?P<num2>{num}))?"
+        rf"(?P<mid2>余|多)?{unit}?)"
+        rf"(?P<post>{post})?"
+    )
+
+
+def _approx_of(word: str | None, table: dict[str, list[str]]) -> str | None:
+    if not word:
+        return None
+    for key, words in table.items():
+        if word in words:
+            return key
+    return None
+
+
+def _blocked_spans(text: str) -> list[tuple[int, int]]:
+    words = lexicon("zh")["not_figures"]
+    spans = []
+    for m in re.finditer(alternation(words, False), text):
+        spans.append(m.span())
+    return spans
+
+
+def candidates(text: str, limit: int | None = None) -> list[Candidate]:
+    lex = lexicon("zh")
+    norm = to_halfwidth(text)
+    end_limit = len(norm) if limit is None else limit
+    blocked = _blocked_spans(norm[:end_limit])
+    time_after = sorted(lex["time_after"], key=len, reverse=True)
+    labels = lex["label_before"]
+    out: list[Candidate] = []
+    for m in grammar().finditer(norm, 0, end_limit):
+        if m.group("pctpre"):
+            raw = m.group("pnum").replace("点", ".")
+            value = parse_zh(raw) if not re.fullmatch(r"[\d.]+", raw) else float(raw)
+            if value is None:
+                continue
+            out.append(Candidate(m.start(), m.end(), value, None, "percent",
+                                 _approx_of(m.group("pre"), lex["approx_before"]), False, True))
+            continue
+        num = m.group("num")
+        if not num:
+            continue
+        ns, ne = m.span("num")
+        start, end = m.start(), m.end()
+        is_digits = num[0].isdigit()
+        has_unit = bool(m.group("money") or m.group("pct") or m.group("area") or m.group("cls"))
+        if any(s < ne and ns < e for s, e in blocked):
+            continue
+        before = norm[max(0, ns - 2):ns]
+        if any(before.endswith(lb) for lb in labels) or (norm[max(0, ns - 1):ns] in ("第", "首", "前")):
+            continue
+        if norm[max(0, ns - 1):ns] in "+×/" and ns > 0 or norm[end:end + 1] in "+×/":
+            continue
+        if ns > 0 and (norm[ns - 1].isdigit() or (norm[ns - 1] in ".," and norm[ns - 2:ns - 1].isdigit())):
+            continue
+        after = norm[ne:ne + 4]
+        if not m.group("cls") and any(after.startswith(t) for t in time_after):
+            continue
+        cls = m.group("cls") or ""
+        tail = norm[m.end("cls"):m.end("cls") + 3] if cls else ""
+        if cls in lex["ordinal_classifiers"]:
+            continue
+        if cls == "个" and any(tail.startswith(t) for t in ("月", "小时", "工作日", "学期", "学年", "季度", "星期")):
+            continue
+        if not has_unit:
+            # Digits need 万/亿 or a unit; a bare Chinese numeral is a word, not a figure.
+            if not (is_digits and re.search(r"[万亿]$", num)):
+                if not (m.group("post") or m.group("pre")) or not is_digits:
+                    continue
+        if not is_digits and cls in ("区", "县", "市", "省", "大") and len(num) > 2:
+            continue
+        if not is_digits and cls == "大" and num not in "一二两三四五六七八九十":
+            continue
+        value = parse_zh(num)
+        if value is None:
+            continue
+        if is_digits and re.fullmatch(r"(19|20)\d\d", num) and not has_unit:
+            continue
+        vmax = parse_zh(m.group("num2")) if m.group("num2") else None
+        # "3至5万元": the multiplier written once applies to both ends.
+        if vmax is not None and re.search(r"[万亿]$", m.group("num2") or "") and not re.search(r"[万亿千百]$", num) and is_digits:
+            value = parse_zh(num + m.group("num2")[-1]) or value
+        unit, factor = "count", 1.0
+        money = m.group("money")
+        if money:
+            unit = "other" if money in lex["money_foreign"] else "yuan"
+        elif m.group("pct"):
+            unit = "percent"
+        elif m.group("area"):
+            unit, factor = "area_m2", float(lex["area_m2"][m.group("area")])
+        elif cls in lex["person_times"]:
+            unit = "person_times"
+        elif cls in lex["people_classifiers"]:
+            unit = "people"
+        approx = (_approx_of(m.group("pre"), lex["approx_before"])
+                  or _approx_of(m.group("mid") or m.group("mid2"), lex["approx_mid"])
+                  or _approx_of(m.group("post"), lex["approx_after"]))
+        out.append(Candidate(start, end, value * factor, None if vmax is None else vmax * factor,
+                             unit, approx, not has_unit, not is_digits))
+    return _add_fractions(norm[:end_limit], out)
+
+
+def _add_fractions(text: str, out: list[Candidate]) -> list[Candidate]:
+    fractions = lexicon("zh")["fractions"]
+    taken = [(c.start, c.end) for c in out]
+    for m in re.finditer(alternation(list(fractions), False), text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        approx = "more_than" if m.group(0) == "过半" else None
+        out.append(Candidate(m.start(), m.end(), float(fractions[m.group(0)]), None, "percent", approx, False, True))
+    return sorted(out, key=lambda c: c.start)

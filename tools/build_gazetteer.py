@@ -1,0 +1,105 @@
+"""Regenerate nlp/data/gazetteer.csv from the administrative-division table packaged in `cpca`.
+
+Why a generated file: the gazetteer must come from a maintained data source,
+not a hand list, but the runtime should not depend on cpca (it pulls in
+pandas) nor on pypinyin. So this tool turns cpca's adcode table into a plain
+CSV once; English names are pinyin, corrected by nlp/data/place_names_en.csv
+for exonyms (Hohhot, Shaanxi, Inner Mongolia...) and polyphonic characters.
+
+    pip install '.[gazetteer]' && python tools/build_gazetteer.py
+"""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "nlp" / "data" / "gazetteer.csv"
+OVERRIDES = ROOT / "nlp" / "data" / "place_names_en.csv"
+
+PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "省", "市", "盟", "区", "县", "旗")
+
+
+def cpca_resource(name: str) -> Path:
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("build_gazetteer: cpca is not installed (pip install '.[gazetteer]')")
+    return Path(list(spec.submodule_search_locations)[0]) / "resources" / name
+
+
+def short_name(full: str, nations: list[str]) -> str:
+    """Drop the administrative suffix and any ethnic-group words before it."""
+    name = full
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+            break
+    changed = True
+    while changed:
+        changed = False
+        for nation in nations:
+            for form in (nation, nation.removesuffix("族")):
+                if len(form) >= 2 and name.endswith(form) and len(name) - len(form) >= 2:
+                    name = name[: -len(form)]
+                    changed = True
+    return name
+
+
+def pinyin_name(zh: str) -> str:
+    syllables = lazy_pinyin(zh)
+    out = syllables[0]
+    for syl in syllables[1:]:
+        out += ("'" if syl[:1] in "aoe" else "") + syl
+    return out[:1].upper() + out[1:]
+
+
+def main() -> None:
+    nations = [line.strip() for line in cpca_resource("56_nations.csv").read_text("utf-8").splitlines() if line.strip()]
+    nations.sort(key=len, reverse=True)
+    overrides = {row["name_zh"]: row for row in csv.DictReader(OVERRIDES.open(encoding="utf-8"))}
+    rows = [r for r in csv.DictReader(cpca_resource("adcodes.csv").open(encoding="utf-8")) if r["name"] not in PLACEHOLDERS]
+    by_code = {r["adcode"][:6]: r["name"] for r in rows}
+    out = []
+    for r in sorted(rows, key=lambda r: r["adcode"]):
+        code = r["adcode"][:6]
+        prov_code = code[:2] + "0000"
+        municipality = by_code.get(prov_code, "").endswith("市")
+        if code.endswith("0000"):
+            level = "province"
+            city_code = code if municipality else ""
+        elif code.endswith("00"):
+            level = "prefecture"
+            city_code = code
+        else:
+            level = "county_city" if r["name"].endswith("市") else "district"
+            parent = code[:4] + "00"
+            if municipality:
+                city_code = prov_code
+            elif parent in by_code:
+                city_code = parent
+            else:  # directly administered by the province (e.g. 仙桃市)
+                city_code = code
+        short = short_name(r["name"], nations)
+        over = overrides.get(short) or overrides.get(r["name"])
+        name_en = over["name_en"] if over else pinyin_name(short)
+        aliases = over["aliases_en"] if over else ""
+        if "'" in name_en:
+            aliases = "|".join(filter(None, [aliases, name_en.replace("'", "")]))
+        out.append({
+            "adcode": code, "level": level, "name_zh": r["name"], "short_zh": short,
+            "name_en": name_en, "aliases_en": aliases, "city_adcode": city_code, "province_adcode": prov_code,
+        })
+    with OUT.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(out[0]))
+        writer.writeheader()
+        writer.writerows(out)
+    print(f"wrote {len(out)} places to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
