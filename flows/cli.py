@@ -257,3 +257,31 @@ def compare(db: str = DbOption,
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+@app.command("eval")
+def eval_(folder: Path = typer.Argument(..., help="Folder of NAME.txt + NAME.gold.json pairs."),
+          lang: Optional[str] = typer.Option(None, "--lang", help="Score only en or zh documents."),
+          details: bool = typer.Option(False, "--details", help="List misses, extras and wrong cities per document."),
+          as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")) -> None:
+    """Score extraction against labelled reports (precision, recall, F1, city and main-city accuracy)."""
+    from flows.output import emit
+    from nlp.evaluation import EvalError, score_dir, summary
+
+    try:
+        scores = score_dir(folder, lang=lang)
+    except EvalError as exc:
+        fail(str(exc))
+    total = summary(scores)
+    if as_json:
+        sys.stdout.write(json.dumps({"summary": total, "documents": [s.__dict__ for s in scores]}, ensure_ascii=False) + "\n")
+        return
+    emit(["doc", "lang", "gold", "pred", "matched", "city ok", "main city", "gold main"],
+         [(s.name, s.lang, s.gold, s.predicted, s.matched, s.city_ok, s.main_city, s.main_city_gold) for s in scores],
+         "table", console=out)
+    if details:
+        for s in scores:
+            for kind, items in (("missed", s.misses), ("extra", s.extras), ("wrong city", s.wrong_city)):
+                for item in items:
+                    out.print(f"{s.name} {kind}: {item}", highlight=False)
+    emit(list(total), [tuple(total.values())], "table", console=out)

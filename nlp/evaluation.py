@@ -1,0 +1,126 @@
+"""Score extraction against a folder labelled like ../shared/eval/dev.
+
+Each `NAME.txt` has a labelled `NAME.gold.json` beside it: `facts` with
+`quote` (exact substring; `occurrence` k picks the k-th), `value`,
+`value_max`, `unit`, `city`, `approx`, plus `main_city`. A predicted figure
+matches a gold one when their spans overlap and their values agree (0.5%);
+matching is one-to-one, in text order.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.extract import Extractor
+from nlp.segments import detect_lang
+
+
+class EvalError(ValueError):
+    pass
+
+
+@dataclass
+class DocScore:
+    name: str
+    lang: str
+    gold: int
+    predicted: int
+    matched: int
+    city_ok: int
+    approx_ok: int
+    unit_ok: int
+    main_city_gold: str | None
+    main_city: str | None
+    misses: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    wrong_city: list[str] = field(default_factory=list)
+
+
+def _span(text: str, quote: str, occurrence: int, where: str) -> tuple[int, int]:
+    pos = -1
+    for _ in range(max(1, occurrence)):
+        pos = text.find(quote, pos + 1)
+        if pos < 0:
+            raise EvalError(f"{where}: quote {quote!r} (occurrence {occurrence}) is not in the text")
+    return pos, pos + len(quote)
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= max(0.005 * abs(b), 0.01)
+
+
+def score_doc(name: str, text: str, gold: dict[str, Any], extractor: Extractor, lang: str | None) -> DocScore:
+    ex = extractor.extract(text, lang)
+    gold_facts = []
+    for i, g in enumerate(gold.get("facts", [])):
+        s, e = _span(text, g["quote"], int(g.get("occurrence", 1)), f"{name}.gold.json: facts[{i}]")
+        gold_facts.append((s, e, g))
+    used: set[int] = set()
+    matched = city_ok = approx_ok = unit_ok = 0
+    extras, wrong_city = [], []
+    for f in ex.facts:
+        hit = None
+        for j, (s, e, g) in enumerate(gold_facts):
+            if j not in used and s < f.end and f.start < e and _close(f.value, float(g["value"])):
+                hit = j
+                break
+        if hit is None:
+            extras.append(f"{f.text!r}={f.value:g}")
+            continue
+        used.add(hit)
+        g = gold_facts[hit][2]
+        matched += 1
+        if f.city == g.get("city"):
+            city_ok += 1
+        else:
+            wrong_city.append(f"{f.text!r}: {f.city} (gold {g.get('city')})")
+        approx_ok += f.approx == g.get("approx")
+        unit_ok += f.unit == g.get("unit")
+    misses = [f"{g['quote']!r}={g['value']}" for j, (_, _, g) in enumerate(gold_facts) if j not in used]
+    return DocScore(name, ex.lang, len(gold_facts), len(ex.facts), matched, city_ok, approx_ok, unit_ok,
+                    gold.get("main_city"), ex.main_city, misses, extras, wrong_city)
+
+
+def score_dir(folder: str | Path, extractor: Extractor | None = None, lang: str | None = None) -> list[DocScore]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise EvalError(f"{folder}: not a directory")
+    extractor = extractor or Extractor()
+    out = []
+    for gold_path in sorted(folder.glob("*.gold.json")):
+        name = gold_path.name.removesuffix(".gold.json")
+        txt = gold_path.with_name(name + ".txt")
+        if not txt.exists():
+            raise EvalError(f"{gold_path}: no {txt.name} beside it")
+        try:
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise EvalError(f"{gold_path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        text = txt.read_text(encoding="utf-8")
+        doc_lang = gold.get("lang") or detect_lang(text)
+        if lang and doc_lang != lang:
+            continue
+        out.append(score_doc(name, text, gold, extractor, doc_lang))
+    if not out:
+        raise EvalError(f"{folder}: no NAME.txt + NAME.gold.json pairs found")
+    return out
+
+
+def summary(scores: list[DocScore]) -> dict[str, float]:
+    gold = sum(s.gold for s in scores)
+    pred = sum(s.predicted for s in scores)
+    matched = sum(s.matched for s in scores)
+    p = matched / pred if pred else 0.0
+    r = matched / gold if gold else 0.0
+    return {
+        "docs": len(scores), "gold": gold, "predicted": pred, "matched": matched,
+        "precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "city_accuracy": round(sum(s.city_ok for s in scores) / matched, 4) if matched else 0.0,
+        "approx_accuracy": round(sum(s.approx_ok for s in scores) / matched, 4) if matched else 0.0,
+        "unit_accuracy": round(sum(s.unit_ok for s in scores) / matched, 4) if matched else 0.0,
+        "main_city_accuracy": round(sum(s.main_city == s.main_city_gold for s in scores) / len(scores), 4),
+    }

@@ -1,0 +1,48 @@
+"""Shared fixtures: the demo site on a free loopback port, one Prefect test API per session."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Prefect: a private home, no analytics, nothing beyond loopback.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="cityfacts-prefect-"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EVAL_DEV = ROOT.parent / "shared" / "eval" / "dev"
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    from flows.prefect_env import configure
+
+    configure()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture()
+def demo_site():
+    from flows.demo_server import DemoSite
+
+    with DemoSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    from nlp.extract import Extractor
+
+    return Extractor()
+
+
+@pytest.fixture()
+def demo_sources() -> Path:
+    return ROOT / "flows" / "demo_site" / "sources.yaml"

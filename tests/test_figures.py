@@ -1,0 +1,101 @@
+"""Figures in English and Chinese sentences of our own: values, units, qualifiers, and what is not a figure."""
+from __future__ import annotations
+
+import pytest
+
+
+def facts(extractor, text, lang=None):
+    return [(f.text, f.value, f.value_max, f.unit, f.approx) for f in extractor.extract(text, lang).facts]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Zibo has 52 integration enterprises.", ("52", 52, None, "count", None)),
+    ("The city has 3,303 training bases.", ("3,303", 3303, None, "count", None)),
+    ("Sixty-five enterprises joined the alliance.", ("Sixty-five", 65, None, "count", None)),
+    ("The city approved 45 million yuan in subsidies.", ("45 million yuan", 45_000_000, None, "yuan", None)),
+    ("It received RMB 2.5 billion for the park.", ("RMB 2.5 billion", 2_500_000_000, None, "yuan", None)),
+    ("Investment reached ¥3.3 billion last year.", ("¥3.3 billion", 3_300_000_000, None, "yuan", None)),
+    ("Salaries reach 860 U.S. dollars a month.", ("860 U.S. dollars", 860, None, "other", None)),
+    ("More than 86,000 students took part.", ("More than 86,000", 86000, None, "people", "more_than")),
+    ("About 74% of graduates stay.", ("About 74%", 74, None, "percent", "about")),
+    ("It offers credit worth 30%of the investment.", ("30%", 30, None, "percent", None)),
+    ("The park covers 120 mu of land.", ("120 mu", 80000, None, "area_m2", None)),
+    ("A hall of 65,000 square meters opened.", ("65,000 square meters", 65000, None, "area_m2", None)),
+    ("The town covers about 41 square kilometers.", ("about 41 square kilometers", 41_000_000, None, "area_m2", "about")),
+    ("Each college will add 10-15 majors.", ("10-15", 10, 15, "count", None)),
+    ("Each town will build two to three bases.", ("two to three", 2, 3, "count", None)),
+    ("It trains 15,000 person-times a year.", ("15,000 person-times", 15000, None, "person_times", None)),
+    ("Nearly 3,000 trainees can be housed.", ("Nearly 3,000", 3000, None, "people", "about")),
+])
+def test_english_figures(extractor, text, expected):
+    assert facts(extractor, text, "en") == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "In 2021, the city was rated as the first batch of pilot cities.",
+    "The plan runs during the Fourteenth Five-Year Plan period.",
+    "It ranked first in the province and joined the top ten industries list.",
+    "The project is expected to be finished in 3 years.",
+    "On June 7, the bureau held a meeting at Wuxi No. 1 High School.",
+    "For details call 0531-86061234 or see Room 402.",
+    "The 3+4 program and the second batch started on Dec. 2.",
+    "Time:2022.07.29 Source: Jinan Daily",
+    "One of the colleges joined.",
+])
+def test_english_non_figures(extractor, text):
+    assert facts(extractor, text, "en") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("全市共有产教融合型企业39家。", ("39家", 39, None, "count", None)),
+    ("建成3303个实训基地。", ("3303个", 3303, None, "count", None)),
+    ("共有１２所职业院校。", ("１２所", 12, None, "count", None)),
+    ("新增三百家合作企业。", ("三百家", 300, None, "count", None)),
+    ("培训一千二百三十四名学员。", ("一千二百三十四名", 1234, None, "people", None)),
+    ("两家企业入选。", ("两家", 2, None, "count", None)),
+    ("争取中央预算内资金4500万元。", ("4500万元", 45_000_000, None, "yuan", None)),
+    ("投入资金2.3亿元。", ("2.3亿元", 230_000_000, None, "yuan", None)),
+    ("全市在校生8.6万人。", ("8.6万人", 86000, None, "people", None)),
+    ("参训职工逾万人。", ("逾万人", 10000, None, "people", "more_than")),
+    ("建成实训基地2900余个。", ("2900余个", 2900, None, "count", "more_than")),
+    ("合作企业1000多家。", ("1000多家", 1000, None, "count", "more_than")),
+    ("毕业生近3万名。", ("近3万名", 30000, None, "people", "about")),
+    ("就业率约为95%。", ("约为95%", 95, None, "percent", "about")),
+    ("覆盖企业超过2000家。", ("超过2000家", 2000, None, "count", "more_than")),
+    ("本地就业率达到百分之七十。", ("百分之七十", 70, None, "percent", None)),
+    ("年培训5万人次左右。", ("5万人次左右", 50000, None, "person_times", "about")),
+    ("资金不足500万元。", ("不足500万元", 5_000_000, None, "yuan", "less_than")),
+    ("每校建设3至5个基地。", ("3至5个", 3, 5, "count", None)),
+    ("每个专业10-15个班。", ("10-15个", 10, 15, "count", None)),
+    ("园区占地120亩。", ("120亩", 80000, None, "area_m2", None)),
+    ("辖区面积约43平方公里。", ("约43平方公里", 43_000_000, None, "area_m2", "about")),
+    ("实训楼面积2.5万平方米。", ("2.5万平方米", 25000, None, "area_m2", None)),
+    ("数量占全省一半。", ("一半", 50, None, "percent", None)),
+    ("销售额突破10亿元。", ("突破10亿元", 1_000_000_000, None, "yuan", "more_than")),
+])
+def test_chinese_figures(extractor, text, expected):
+    got = facts(extractor, text, "zh")
+    assert got == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "济南入选第二批产教融合试点城市，首批名单于2021年公布。",
+    "“十四五”期间要推进四链融合。",
+    "第二届职业技能大赛于3月5日开幕。",
+    "实施1+N模式，构建一体化体系。",
+    "咨询电话：0531-86061234。",
+    "二期工程位居全国前十。",
+    "统一部署一批重点项目。",
+])
+def test_chinese_non_figures(extractor, text):
+    assert facts(extractor, text, "zh") == []
+
+
+def test_counted_noun_comes_from_the_parse(extractor):
+    [f] = extractor.extract("Jinan has 39 provincial-level production and education integration enterprises.", "en").facts
+    assert f.counted == "provincial-level production and education integration enterprises"
+    assert f.metric == "integration_enterprises"
+    [f] = extractor.extract("全市建成3303个实训基地。", "zh").facts
+    assert f.counted == "实训基地" and f.metric == "training_bases"
+    [f] = extractor.extract("目前全市累计培育产教融合型企业39家。", "zh").facts
+    assert f.counted.endswith("产教融合型企业") and f.metric == "integration_enterprises"

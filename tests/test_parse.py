@@ -1,0 +1,52 @@
+"""Page parsing shared by the crawler and `cityfacts parse`: decoding, main text, date."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from crawlers.parse import decode_html, parse_page
+from flows.demo_server import build_pages
+
+PAGES = build_pages("http://127.0.0.1:1")
+
+
+def test_gbk_page_decodes_from_its_header_and_meta():
+    page = PAGES["/zh/2024/03/content_0201.html"]
+    assert "gbk" in page.content_type
+    parsed = parse_page(page.body, "http://x/zh/2024/03/content_0201.html", page.content_type)
+    assert parsed.title == "济南市产教融合型企业达到56家"
+    assert parsed.published == "2024-03-25"
+    assert "争取中央预算内资金4200万元" in parsed.text
+
+
+def test_lying_header_is_overruled_by_the_bytes():
+    body = "<html><head><title>测试</title></head><body><p>青岛市累计培育产教融合型企业120家。</p></body></html>".encode("gbk")
+    text, enc = decode_html(body, "text/html; charset=utf-8")
+    assert "青岛市累计培育产教融合型企业120家" in text
+    assert enc.lower() in ("gbk", "gb18030", "gb2312")
+
+
+def test_page_chrome_and_related_block_stay_out_of_the_text():
+    page = PAGES["/en/2024/03/art_0101.html"]
+    parsed = parse_page(page.body, "http://x/en/2024/03/art_0101.html", page.content_type)
+    assert "2,860 training bases" in parsed.text
+    for chrome in ("Share to", "Copyright", "Related articles", "Yichang", "Home"):
+        assert chrome not in parsed.text
+    assert parsed.published == "2024-03-12"
+
+
+def test_parse_cli_contract(tmp_path):
+    paths = []
+    for key in ("/zh/2024/05/content_0203.html", "/en/2024/06/art_0104.html"):
+        p = tmp_path / key.rsplit("/", 1)[1]
+        p.write_bytes(PAGES[key].body)
+        paths.append(str(p))
+    out = subprocess.run([sys.executable, "-c", "from flows.cli import app; app()", "parse", *paths, "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    recs = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["path"] for r in recs] == paths
+    assert set(recs[0]) >= {"path", "url", "title", "published", "lang", "text"}
+    assert recs[0]["lang"] == "zh" and "43平方公里" in recs[0]["text"]
+    assert recs[1]["lang"] == "en" and recs[1]["published"] == "2024-06-14"

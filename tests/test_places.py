@@ -1,0 +1,47 @@
+"""The gazetteer and city attribution."""
+from __future__ import annotations
+
+from nlp.places import gazetteer
+
+
+def test_gazetteer_resolves_english_and_chinese_names():
+    g = gazetteer()
+    assert g.lookup("济南市").name_en == "Jinan"
+    assert g.lookup("jinan").name_en == "Jinan"
+    assert g.lookup("Yichang").name_zh == "宜昌市"
+    assert g.lookup("Tai'an").name_zh == "泰安市"
+    assert g.lookup("山东省").name_en == "Shandong"
+    assert g.lookup("Inner Mongolia").level == "province"
+    assert len(g.by_code) > 3000
+
+
+def test_districts_and_county_cities_map_to_their_city():
+    g = gazetteer()
+    [m] = g.find("历城区新建实训基地", "zh")
+    assert m.place.level == "district" and g.city_of(m.place).name_en == "Jinan"
+    [m] = g.find("Daye is a county-level city.", "en")
+    assert m.place.name_en == "Daye" and g.city_of(m.place).name_en == "Huangshi"
+    assert g.city_of(g.lookup("重庆")).name_en == "Chongqing"
+
+
+def test_english_forms():
+    g = gazetteer()
+    names = [m.place.name_en for m in g.find("Jinan City and Zibo, Shandong Province; GUANGZHOU, Dec. 2", "en")]
+    assert names == ["Jinan", "Zibo", "Shandong", "Guangzhou"]
+    assert g.find("Jinanese food and Zibotown", "en") == []
+
+
+def test_figure_city_follows_the_sentence(extractor):
+    ex = extractor.extract(
+        "Qingdao now has 118 integration enterprises. Yantai has 60 training bases. "
+        "The city also built 12 industrial colleges. Across the country, 3,000 such enterprises were named.", "en")
+    assert ex.main_city == "Qingdao"
+    assert [(f.value, f.city) for f in ex.facts] == [(118, "Qingdao"), (60, "Yantai"), (12, "Qingdao"), (3000, None)]
+
+
+def test_province_containing_the_city_does_not_take_its_figures(extractor):
+    ex = extractor.extract(
+        "Jinan steadily promotes integration\n\nJinan has selected 10 enterprises in Shandong Province. "
+        "Jinan also trained 5,000 students.", "en")
+    assert ex.main_city == "Jinan"
+    assert {f.city for f in ex.facts} == {"Jinan"}

@@ -1,0 +1,48 @@
+"""Loading into DuckDB: one transaction, keyed so that reloading replaces instead of duplicating."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipeline import store
+
+
+def article(extractor, url, text):
+    ex = extractor.extract(text)
+    return store.ArticleRecord(url, "test", "t", "2024-01-02", text, store.sha(text), ex)
+
+
+def page(url, body):
+    return store.PageRecord(url, "test", "2024-01-02T00:00:00+00:00", 200, "text/html; charset=utf-8", body)
+
+
+def test_reload_replaces_and_changed_pages_are_counted(tmp_path, extractor):
+    db = tmp_path / "s.duckdb"
+    a = article(extractor, "http://x/1", "Zibo has 52 integration enterprises and 7 industrial colleges.")
+    with store.writer(db) as con:
+        first = store.load(con, [page("http://x/1", b"<p>one</p>")], [a])
+        again = store.load(con, [page("http://x/1", b"<p>one</p>")], [a])
+        changed = store.load(con, [page("http://x/1", b"<p>two</p>")], [a])
+        assert (first["new"], again["unchanged"], changed["changed"]) == (1, 1, 1)
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == 1
+        latest = con.execute("SELECT city, metric, value FROM latest_facts ORDER BY value").fetchall()
+        assert latest == [("Zibo", "industrial_colleges", 7.0), ("Zibo", "integration_enterprises", 52.0)]
+
+
+def test_failed_load_leaves_nothing_behind(tmp_path, extractor):
+    db = tmp_path / "s.duckdb"
+    a = article(extractor, "http://x/1", "Zibo has 52 integration enterprises.")
+    bad = page("http://x/2", b"x")
+    bad.fetched_at = "not a date"
+    with store.writer(db) as con:
+        with pytest.raises(ValueError):
+            store.load(con, [page("http://x/1", b"ok"), bad], [a])
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 0
+    con.close()
+
+
+def test_read_only_open_of_missing_database_is_a_clear_error(tmp_path):
+    with pytest.raises(store.DatabaseError, match="no such database"):
+        store.connect(tmp_path / "none.duckdb", read_only=True)
