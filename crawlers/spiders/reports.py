@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from urllib.parse import urlsplit
 
@@ -89,6 +90,8 @@ class ReportSpider(scrapy.Spider):
     def failed(self, failure: Any) -> None:
         request = failure.request
         reason = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(IgnoreRequest) and "robots.txt" in reason:
+            return  # the site asked us not to: a choice, not a failure
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
