@@ -10,6 +10,8 @@ the jieba tokenizer); `doc.lang_` chooses the grammar.
 """
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -61,6 +63,14 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
     return [(0, len(doc.text))]
 
 
+PLACE_WORDS = re.compile(r"(?:[市省县区]|城市|地市|cities|provinces|counties|districts|prefectures|municipalities)$", re.I)
+
+
+def counts_places(figure_text: str, counted: str | None) -> bool:
+    """Whether a figure counts places (七市, 11 cities): it then belongs to the article, not to one of them."""
+    return bool(PLACE_WORDS.search(figure_text) or (counted and PLACE_WORDS.search(counted.strip())))
+
+
 def _people(counted: str | None, lang: str) -> bool:
     if not counted:
         return False
@@ -90,7 +100,7 @@ def figures_component(doc: Doc) -> Doc:
         sent = sents[si] if sents else (0, len(text))
         unit = c.unit
         if lang == "zh":
-            counted = counted_zh(text, c.start, c.end)
+            counted = counted_zh(text, c.start, c.end, unit)
         else:
             counted, noun = counted_en(doc, c.start, c.end, money_like=unit != "count")
             if c.words and unit == "count" and noun is None:
@@ -102,11 +112,14 @@ def figures_component(doc: Doc) -> Doc:
         if unit == "count" and _people(counted, lang):
             unit = "people"
         sentence = text[sent[0]:sent[1]].strip()
+        city = figure_city(c.start, sent, places, gaz, main, org_spans, text)
+        if unit == "count" and counts_places(c.text_of(text), counted):
+            city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
         facts.append(Fact(
             value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
             unit=unit, approx=c.approx, counted=counted,
             metric=classify(counted, sentence, unit, lang),
-            city=figure_city(c.start, sent, places, gaz, main, org_spans, text),
+            city=city,
             start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
         ))
     doc._.facts = facts

@@ -68,6 +68,9 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
             return _phrase(doc, span.end, _extend(noun, limit)), noun
         return None, None
     # Money, percentages, areas: "45 million yuan in central budget subsidy funds", "30% of the investment".
+    root = span.root
+    if root.dep_ in ("compound", "amod", "nummod", "nmod") and root.head.i >= span.end and root.head.pos_ in ("NOUN", "PROPN"):
+        return _phrase(doc, span.end, _extend(root.head, limit)), root.head  # "a 200,000-square-meter training center"
     for t in span:
         for child in t.rights:
             if child.dep_ == "prep" and child.lower_ in MONEY_PREPS and child.i >= span.end - 1:
@@ -79,10 +82,14 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
         pobj = [c for c in prep.children if c.dep_ == "pobj"]
         if pobj:
             return _phrase(doc, prep.i + 1, _extend(pobj[0], limit)), pobj[0]
-    root = span.root
     head = root.head
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head
+    for child in head.rights:
+        if child.dep_ == "prep" and child.lower_ in ("in", "for", "on", "into") and child.i >= span.end:
+            pobj = [c for c in child.children if c.dep_ == "pobj"]
+            if pobj:
+                return _phrase(doc, child.i + 1, _extend(pobj[0], limit)), pobj[0]
     subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
     if subj and subj[0].i < span.start:
         s = subj[0]
@@ -102,9 +109,33 @@ def _posseg():
     return jieba.posseg
 
 
-def counted_zh(text: str, start: int, end: int) -> str | None:
+def _before_zh(text: str, start: int) -> str | None:
+    from nlp.lexicon import lexicon
+
+    link = set(lexicon("zh")["link_words"])
+    before = text[max(0, start - 24):start]
+    words: list[str] = []
+    tokens = _posseg().lcut(before)
+    while tokens and tokens[-1].word in link:
+        tokens.pop()
+    for w in reversed(tokens):
+        if (w.flag.startswith(NOUN_FLAGS) or w.word in ("融合", "型")) and w.word not in link:
+            words.insert(0, w.word)
+        else:
+            break
+    return "".join(words) or None
+
+
+def counted_zh(text: str, start: int, end: int, unit: str = "count") -> str | None:
+    """The noun a Chinese figure counts; for money and areas the noun before the figure comes first (资金4200万元)."""
+    if unit in ("yuan", "other"):
+        found = _before_zh(text, start)
+        if found:
+            return found
     posseg = _posseg()
     after = text[end:end + 24]
+    if after.startswith("的"):
+        after = after[1:]
     words = []
     for w in posseg.lcut(after):
         if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
@@ -113,13 +144,6 @@ def counted_zh(text: str, start: int, end: int) -> str | None:
             continue
         else:
             break
-    if words:
+    if words and not (unit in ("yuan", "other", "area_m2", "percent") and words[0] in ("建设", "用于", "支持")):
         return "".join(words)
-    before = text[max(0, start - 24):start]
-    words = []
-    for w in reversed(posseg.lcut(before)):
-        if w.flag.startswith(NOUN_FLAGS) or w.word in ("融合", "型"):
-            words.insert(0, w.word)
-        else:
-            break
-    return "".join(words) or None
+    return _before_zh(text, start)

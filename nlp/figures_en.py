@@ -27,6 +27,9 @@ class Candidate:
     bare: bool  # a number with no unit, currency or multiplier
     words: bool  # written in words
 
+    def text_of(self, text: str) -> str:
+        return text[self.start:self.end]
+
 
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
@@ -51,15 +54,17 @@ def grammar() -> tuple[re.Pattern[str], dict[str, str]]:
     units_after = (
         [c for cs in lex["currency_after"].values() for c in cs]
         + lex["percent"] + list(lex["area_m2"]) + lex["person_times"]
+        + ["square meter", "square metre", "square kilometer", "square kilometre", "person time", "percentage points", "percentage point"]
     )
-    unit = alternation(units_after)
+    # "100,000-square-meter": units may be joined by hyphens as well as spaces.
+    unit = alternation(units_after).replace(r"\s+", r"[\s-]+")
     rng = r"(?:\s*(?:to|-|–|—|~|～)\s*)"
     pattern = (
         rf"(?<![\w.,/+\-])(?:(?P<approx>{alternation(list(approx_map))})\s+)?"
         rf"(?:(?P<cur>{cur_before})\s?)?"
         rf"(?P<num>{num})(?:\s*(?P<mult>{mult}))?"
         rf"(?:{rng}(?:{cur_before}\s?)?(?P<num2>{num})(?:\s*(?P<mult2>{mult}))?)?"
-        rf"(?:\s*(?P<unit>{unit}))?"
+        rf"(?:[\s-]*(?P<unit>{unit}))?"
         rf"(?:\s+(?P<after>{alternation(list(after_map))}))?"
     )
     return re.compile(pattern, re.IGNORECASE), {**{f"pre:{k}": v for k, v in approx_map.items()}, **{f"post:{k}": v for k, v in after_map.items()}}
@@ -77,13 +82,15 @@ def _value(num: str, mult: str | None) -> float | None:
 def _unit_of(cur: str | None, unit: str | None) -> tuple[str, float]:
     lex = lexicon("en")
     if unit:
-        u = re.sub(r"\s+", " ", unit).lower()
-        if u in {x.lower() for x in lex["percent"]}:
+        u = re.sub(r"[\s-]+", " ", unit).lower()
+        u = {"square meter": "square meters", "square metre": "square metres", "square kilometer": "square kilometers",
+             "square kilometre": "square kilometres", "person time": "person times"}.get(u, u)
+        if u in {x.lower() for x in lex["percent"]} or u.startswith("percentage point"):
             return "percent", 1.0
         for name, factor in lex["area_m2"].items():
-            if u == name.lower():
+            if u == name.lower().replace("-", " "):
                 return "area_m2", float(factor)
-        if u in {x.lower() for x in lex["person_times"]}:
+        if u in {x.lower().replace("-", " ") for x in lex["person_times"]}:
             return "person_times", 1.0
         if u in {x.lower() for x in lex["currency_after"]["yuan"]}:
             return "yuan", 1.0
@@ -112,8 +119,11 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
     labels = set(lex["label_before"])
     out: list[Candidate] = []
     end_limit = len(text) if limit is None else limit
+    quoted = _short_quotes(text[:end_limit])
     for m in pattern.finditer(text, 0, end_limit):
         num, start, end = m.group("num"), m.start(), m.end()
+        if any(qs <= start and end <= qe for qs, qe in quoted):
+            continue  # inside a slogan or a name in quotation marks: "four pillars", "3+4"
         num_start, num_end = m.span("num")
         is_words = not num[0].isdigit()
         nxt = text[end:end + 1]
@@ -138,11 +148,14 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             continue
         if not m.group("unit") and (nw in time_nouns or next_word.lower() in time_nouns or re.match(r"-?\s?(year|day|month|week|hour)s?\b", next_word.lower())):
             continue
+        if not is_words and (re.search(r"\d[ \u00a0]$", text[max(0, num_start - 2):num_start])
+                             or (not m.group("unit") and not m.group("mult") and re.match(r"[ \u00a0]\d", text[end:end + 2]))):
+            continue  # "1 1 districts": a number split by the translation; which number is unknowable
         if not is_words and not m.group("unit") and not m.group("cur") and not m.group("mult"):
             digits = num.replace(",", "")
             if "," not in num and "." not in num and (len(digits) >= 7 or (digits.startswith("0") and len(digits) > 1)):
                 continue  # phone, document or ID number
-            if re.fullmatch(r"(19|20)\d\d", digits):
+            if re.fullmatch(r"(19|20)\d\d", num):
                 following = text[end:end + 12]
                 if not re.match(r"\s+[a-z]", following) or re.match(r"\s+(and|to|or|was|is|the|when|with|in|at|on|for)\b", following):
                     continue  # a year
@@ -180,4 +193,46 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             unit=unit, approx=approx,
             bare=not (m.group("unit") or m.group("cur") or m.group("mult")), words=is_words,
         ))
-    return out
+    return _with_fractions(text[:end_limit], out)
+
+
+QUOTES = re.compile(r"[\"“”‘’']([^\"“”‘’'\n]{1,40})[\"“”’']")
+
+
+def _short_quotes(text: str) -> list[tuple[int, int]]:
+    """Spans of short quoted strings: programme names and slogans, not reported quantities."""
+    return [m.span(1) for m in QUOTES.finditer(text) if len(m.group(1).split()) <= 6]
+
+
+@functools.cache
+def _fraction_re() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = alternation(list(lexicon("en")["fractions"]))
+    words = alternation(list(lexicon("en")["word_units"]) + list(lexicon("en")["word_tens"]))
+    frac = re.compile(rf"(?<![\w-])(?P<approx>(?:nearly|about|almost|more than|over|less than|roughly)\s+)?(?P<f>{names})(?=\s+of\b)", re.I)
+    one_in = re.compile(rf"(?<![\w-])one\s+(?:in|out of)\s+(?:every\s+)?(?P<n>\d+|{words})\b", re.I)
+    return frac, one_in
+
+
+def _with_fractions(text: str, out: list[Candidate]) -> list[Candidate]:
+    """Fractions as percentages: "one-fifth of", "half of", "one in every five"."""
+    frac, one_in = _fraction_re()
+    fractions = {k.lower(): v for k, v in lexicon("en")["fractions"].items()}
+    extra: list[Candidate] = []
+    for m in frac.finditer(text):
+        key = re.sub(r"\s+", " ", m.group("f").lower())
+        approx = None
+        if m.group("approx"):
+            approx = {"nearly": "about", "about": "about", "almost": "about", "roughly": "about",
+                      "more than": "more_than", "over": "more_than", "less than": "less_than"}[re.sub(r"\s+", " ", m.group("approx").strip().lower())]
+        extra.append(Candidate(m.start(), m.end(), float(fractions[key]), None, "percent", approx, False, True))
+    for m in one_in.finditer(text):
+        n = m.group("n")
+        value = parse_digits(n) if n[0].isdigit() else parse_en_words(n)
+        if value and value > 1:
+            # "one in every five" is one figure (20%), not the counts "one" and "five".
+            out = [c for c in out if not (c.start < m.end() and m.start() < c.end)]
+            extra.append(Candidate(m.start(), m.end(), round(100 / value, 2), None, "percent", None, False, True))
+    taken = [(c.start, c.end) for c in out]
+    kept = [c for c in extra if not any(s < c.end and c.start < e for s, e in taken)]
+    kept = [c for c in kept if not any(o is not c and o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start) for o in kept)]
+    return sorted(out + kept, key=lambda c: c.start)

@@ -51,11 +51,18 @@ def _approx_of(word: str | None, table: dict[str, list[str]]) -> str | None:
     return None
 
 
+_HAN = rf"(?:(?![{ZH_NUM}])[\u4e00-\u9fff])"
+SLOGAN = re.compile(rf"[{ZH_NUM}]{_HAN}[{ZH_NUM}]{_HAN}")
+
+
 def _blocked_spans(text: str) -> list[tuple[int, int]]:
+    """Words made of numerals (一批, 十四五) and slogans of the 一校一品 / 一企一策 shape."""
     words = lexicon("zh")["not_figures"]
-    spans = []
-    for m in re.finditer(alternation(words, False), text):
-        spans.append(m.span())
+    spans = [m.span() for m in re.finditer(alternation(words, False), text)]
+    for m in SLOGAN.finditer(text):
+        a, b = m.group(0)[0], m.group(0)[2]
+        if a == b or (a in "一二三四五" and b in "一二三四五"):
+            spans.append(m.span())
     return spans
 
 
@@ -142,9 +149,11 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
 def _add_fractions(text: str, out: list[Candidate]) -> list[Candidate]:
     fractions = lexicon("zh")["fractions"]
     taken = [(c.start, c.end) for c in out]
-    for m in re.finditer(alternation(list(fractions), False), text):
+    lex = lexicon("zh")
+    pre = alternation([p for ps in lex["approx_before"].values() for p in ps], False)
+    for m in re.finditer(rf"(?P<pre>{pre})?(?P<f>{alternation(list(fractions), False)})", text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
-        approx = "more_than" if m.group(0) == "过半" else None
-        out.append(Candidate(m.start(), m.end(), float(fractions[m.group(0)]), None, "percent", approx, False, True))
+        approx = "more_than" if m.group("f") == "过半" else _approx_of(m.group("pre"), lex["approx_before"])
+        out.append(Candidate(m.start(), m.end(), float(fractions[m.group("f")]), None, "percent", approx, False, True))
     return sorted(out, key=lambda c: c.start)
