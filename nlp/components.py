@@ -46,11 +46,16 @@ def places_component(doc: Doc) -> Doc:
 @Language.component("cityfacts_orgs")
 def orgs_component(doc: Doc) -> Doc:
     limit = doc._.body_end or len(doc.text)
+    gaz = gazetteer()
+
+    def is_place(name: str) -> bool:
+        return bool(gaz.find(name, doc.lang_))
+
     if doc.lang_ == "zh":
-        found = find_zh(doc.text[:limit])
+        found = find_zh(doc.text[:limit], is_place)
     else:
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.end_char <= limit]
-        found = find_en(doc.text[:limit], ents)
+        found = find_en(doc.text[:limit], ents, lambda n: any(m.start == 0 and m.end == len(n) for m in gaz.find(n, "en")))
     doc._.orgs = found
     return doc
 

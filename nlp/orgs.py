@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from nlp.lexicon import alternation, load_yaml
 
@@ -16,8 +17,9 @@ from nlp.lexicon import alternation, load_yaml
 @functools.cache
 def _en_re() -> re.Pattern[str]:
     suffixes = alternation(load_yaml("org_suffixes.yaml")["en"])
-    word = r"(?:[A-Z][\w'’&.-]*|of|and|for|the|de)"
-    return re.compile(rf"\b((?:[A-Z][\w'’&.-]*)(?:\s+{word}){{0,8}}?\s+{suffixes}(?:\s*,?\s*(?:Ltd\.|Co\., Ltd\.))?)")
+    word = r"(?:[A-Z][\w&.-]*|of|and|for|the|de)"
+    # Words are joined by spaces only: a name never runs across a line break.
+    return re.compile(rf"\b((?:[A-Z][\w&.-]*)(?:[ \t]+{word}){{0,8}}?[ \t]+{suffixes}(?:[ \t]*,?[ \t]*(?:Ltd\.|Co\., Ltd\.))?)(?![\w])")
 
 
 @functools.cache
@@ -34,24 +36,72 @@ def normalise(name: str) -> str:
     return re.sub(r"^(?:The|the)\s+", "", name)
 
 
-def find_en(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _trim_leading(text: str, s: int, e: int) -> tuple[int, str]:
+    """Drop sentence-initial words ("As", "The", "Opinions of the") from the front of a candidate."""
+    stop = set(load_yaml("org_suffixes.yaml")["en_leading_stop"])
+    name = text[s:e]
+    while True:
+        m = re.match(r"(\S+)[ \t]+(?:(?:of|the|for|and)[ \t]+)*", name)
+        if not m or m.group(1) not in stop or m.end() >= len(name):
+            break
+        s += m.end()
+        name = name[m.end():]
+    return s, name
+
+
+def _suffix_re() -> re.Pattern[str]:
+    return re.compile(alternation(load_yaml("org_suffixes.yaml")["en"]) + r"\W*$")
+
+
+def find_en(text: str, ents: list[tuple[int, int, str]], is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+    """Names ending in an organisation word, plus spaCy ORG entities that end in one (precision over recall)."""
     found: dict[tuple[int, int], str] = {}
+    suffix = _suffix_re()
     for m in _en_re().finditer(text):
-        found[m.span(1)] = normalise(m.group(1))
+        s, name = _trim_leading(text, *m.span(1))
+        if len(name.split()) >= 2:
+            found[(s, m.end(1))] = normalise(name)
     for s, e, label in ents:
-        if label == "ORG" and not any(s < e2 and s2 < e for s2, e2 in found):
-            name = normalise(text[s:e])
-            if len(name) > 3 and any(c.isupper() for c in name):
-                found[(s, e)] = name
+        if label != "ORG" or any(s < e2 and s2 < e for s2, e2 in found):
+            continue
+        s, name = _trim_leading(text, s, e)
+        name = normalise(name)
+        if len(name.split()) >= 2 and suffix.search(name) and not is_place(name) and not re.search(r"[\"“”\n]", name):
+            found[(s, e)] = name
     return sorted((s, e, n) for (s, e), n in found.items())
 
 
-def find_zh(text: str) -> list[tuple[int, int, str]]:
+PROPER_FLAGS = ("ns", "nt", "nz", "nr", "j", "eng")
+
+
+def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+    """Chinese names: the run before a suffix, trimmed of leading verbs and connectors, and only
+    kept when something in it is a proper noun (a place, a brand), so 产教联合体 alone is not a name."""
+    from nlp.counted import _posseg
+
+    data = load_yaml("org_suffixes.yaml")
+    lead = sorted(data["zh_leading_stop"], key=len, reverse=True)
+    suffixes = sorted(data["zh"], key=len, reverse=True)
     out = []
-    single = {"局", "厅"}
     for m in _zh_re().finditer(text):
-        name = m.group(0)
-        if name[-1] in single and len(name) < 3:
+        s, name = m.start(), m.group(0)
+        changed = True
+        while changed:
+            changed = False
+            for w in lead:
+                if name.startswith(w) and len(name) - len(w) >= 3:
+                    s, name = s + len(w), name[len(w):]
+                    changed = True
+        for w in data["zh_inner_cut"]:
+            i = name.rfind(w)
+            if i >= 0 and len(name) - (i + len(w)) >= 3:
+                s, name = s + i + len(w), name[i + len(w):]
+        suffix = next((x for x in suffixes if name.endswith(x)), "")
+        prefix = name[: len(name) - len(suffix)]
+        if len(prefix) < 2:
             continue
-        out.append((m.start(), m.end(), normalise(name)))
+        tokens = _posseg().lcut(prefix)
+        if not (is_place(prefix) or any(t.flag.startswith(PROPER_FLAGS) for t in tokens)):
+            continue
+        out.append((s, m.end(), normalise(name)))
     return out
