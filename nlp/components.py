@@ -30,42 +30,52 @@ for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("fac
         Doc.set_extension(_name, default=_default)
 
 
+def doc_text(doc: Doc) -> str:
+    """doc.text joins every token on each call; the components read it once per document."""
+    text = doc.user_data.get("cityfacts_text")
+    if text is None:
+        text = doc.user_data["cityfacts_text"] = doc.text
+    return text
+
+
 @Language.component("cityfacts_body")
 def body_component(doc: Doc) -> Doc:
-    doc._.body_end = body_end(doc.text)
+    doc._.body_end = body_end(doc_text(doc))
     return doc
 
 
 @Language.component("cityfacts_places")
 def places_component(doc: Doc) -> Doc:
-    limit = doc._.body_end or len(doc.text)
-    doc._.places = [m for m in gazetteer().find(doc.text, doc.lang_) if m.start < limit]
+    text = doc_text(doc)
+    limit = doc._.body_end or len(text)
+    doc._.places = [m for m in gazetteer().find(text[:limit], doc.lang_)]
     return doc
 
 
 @Language.component("cityfacts_orgs")
 def orgs_component(doc: Doc) -> Doc:
-    limit = doc._.body_end or len(doc.text)
+    text = doc_text(doc)
+    limit = doc._.body_end or len(text)
     gaz = gazetteer()
 
     def is_place(name: str) -> bool:
         return bool(gaz.find(name, doc.lang_))
 
     if doc.lang_ == "zh":
-        found = find_zh(doc.text[:limit], is_place)
+        found = find_zh(text[:limit], is_place)
     else:
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.end_char <= limit]
-        found = find_en(doc.text[:limit], ents, lambda n: any(m.start == 0 and m.end == len(n) for m in gaz.find(n, "en")))
+        found = find_en(text[:limit], ents, lambda n: any(m.start == 0 and m.end == len(n) for m in gaz.find(n, "en")))
     doc._.orgs = found
     return doc
 
 
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     if doc.lang_ == "zh":
-        return zh_sentences(doc.text)
+        return zh_sentences(doc_text(doc))
     if doc.has_annotation("SENT_START"):
         return [(s.start_char, s.end_char) for s in doc.sents]
-    return [(0, len(doc.text))]
+    return [(0, len(doc_text(doc)))]
 
 
 PLACE_WORDS = re.compile(r"(?:[市省县区]|城市|地市|cities|provinces|counties|districts|prefectures|municipalities)$", re.I)
@@ -88,7 +98,7 @@ def _people(counted: str | None, lang: str) -> bool:
 
 @Language.component("cityfacts_figures")
 def figures_component(doc: Doc) -> Doc:
-    text, lang = doc.text, doc.lang_
+    text, lang = doc_text(doc), doc.lang_
     limit = doc._.body_end or len(text)
     gaz = gazetteer()
     org_spans = [(s, e) for s, e, _ in (doc._.orgs or [])]
@@ -106,6 +116,8 @@ def figures_component(doc: Doc) -> Doc:
         unit = c.unit
         if lang == "zh":
             counted = counted_zh(text, c.start, c.end, unit)
+            if counted is None and re.search(r"(?:部门|城市|地市)$", c.text_of(text)):
+                counted = c.text_of(text)[-2:]  # the classifier is itself the noun: 六部门
         else:
             counted, noun = counted_en(doc, c.start, c.end, money_like=unit != "count")
             if c.words and unit == "count" and noun is None:

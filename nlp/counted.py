@@ -25,8 +25,7 @@ def _phrase(doc: Doc, start: int, end: int) -> str | None:
         toks = toks[:-1]
     if not toks:
         return None
-    text = doc.text[toks[0].idx:toks[-1].idx + len(toks[-1])]
-    return " ".join(text.split())
+    return " ".join(doc[toks[0].i:toks[-1].i + 1].text.split())
 
 
 def _extend(noun: Token, limit: int) -> int:
@@ -102,10 +101,11 @@ NOUN_FLAGS = ("n", "vn", "an", "j", "l", "nz", "nt", "ns", "b", "eng", "ng", "a"
 
 @functools.cache
 def _posseg():
-    import jieba
+    from nlp.extract import load_zh_userdict
+
+    load_zh_userdict()
     import jieba.posseg
 
-    jieba.setLogLevel(60)
     return jieba.posseg
 
 
@@ -115,7 +115,7 @@ def _before_zh(text: str, start: int) -> str | None:
     link = set(lexicon("zh")["link_words"])
     before = text[max(0, start - 24):start]
     words: list[str] = []
-    tokens = _posseg().lcut(before)
+    tokens = _posseg().lcut(before, HMM=False)
     while tokens and tokens[-1].word in link:
         tokens.pop()
     for w in reversed(tokens):
@@ -137,7 +137,7 @@ def counted_zh(text: str, start: int, end: int, unit: str = "count") -> str | No
     if after.startswith("的"):
         after = after[1:]
     words = []
-    for w in posseg.lcut(after):
+    for w in posseg.lcut(after, HMM=False):
         if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
             words.append(w.word)
         elif w.flag in ("m", "q") and not words:

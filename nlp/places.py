@@ -65,6 +65,7 @@ class Gazetteer:
                         en.setdefault(name, p)
         self.zh_names = zh
         self.en_names = en
+        self._en_lower = {n.lower(): p for n, p in en.items()}
         self._zh_re = re.compile("|".join(re.escape(n) for n in sorted(zh, key=len, reverse=True)))
         en_alt = "|".join(re.escape(n) for n in sorted(en, key=len, reverse=True))
         # "Jinan", "Jinan City", "JINAN" (datelines); never inside a longer word.
@@ -85,10 +86,7 @@ class Gazetteer:
         """A place from an English or Chinese name given by a user ("Jinan", "济南市", "jinan")."""
         if name in self.zh_names:
             return self.zh_names[name]
-        for n, p in self.en_names.items():
-            if n.lower() == name.strip().lower():
-                return p
-        return None
+        return self._en_lower.get(name.strip().lower())
 
     def find(self, text: str, lang: str) -> list[PlaceMatch]:
         out: list[PlaceMatch] = []
