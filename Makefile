@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean bench
 
 install: $(STAMP)
 
@@ -26,3 +26,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) cityfacts.duckdb .pytest_cache
+
+bench: $(STAMP)
+	$(BIN)/python -m bench

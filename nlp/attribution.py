@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from nlp.places import Gazetteer, PlaceMatch
 
+QUALIFIER = re.compile(r"(?:\b(?:in|of|across|throughout|at|from)\s+(?:the\s+)?|[在于全])$", re.I)
 NATIONAL = re.compile(r"\b(?:nationwide|across the country|across China|China's|in China|the country's|national total)\b|全国|我国", re.I)
 
 
@@ -54,7 +55,10 @@ def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], 
         if any(os_ <= m.start and m.end <= oe for os_, oe in org_spans):
             continue
         target = gaz.city_of(m.place)
-        if target.level == "province" and not target.city_adcode and target.adcode == main_prov and main_place and main_place.adcode != target.adcode:
+        if (target.level == "province" and not target.city_adcode and target.adcode == main_prov
+                and main_place and main_place.adcode != target.adcode
+                and (m.start > pos or QUALIFIER.search(text[max(s, m.start - 12):m.start]))):
+            # "enterprises in Shandong Province" qualifies the article's own city; "Shandong has 300" does not.
             continue
         usable.append((m, target))
     before = [u for u in usable if u[0].start < pos]

@@ -156,9 +156,9 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             if "," not in num and "." not in num and (len(digits) >= 7 or (digits.startswith("0") and len(digits) > 1)):
                 continue  # phone, document or ID number
             if re.fullmatch(r"(19|20)\d\d", num):
-                following = text[end:end + 12]
-                if not re.match(r"\s+[a-z]", following) or re.match(r"\s+(and|to|or|was|is|the|when|with|in|at|on|for)\b", following):
-                    continue  # a year
+                nxt_word = re.match(r"\s+([a-z][a-z-]*)", text[end:end + 30])
+                if not nxt_word or not nxt_word.group(1).endswith("s") or nxt_word.group(1) in ("is", "was", "has", "as", "its", "this", "thus", "plus"):
+                    continue  # a year ("in 2021 it opened"), unless it counts something ("2000 students")
         if is_words:
             word_end = text[num_end:num_end + 1]
             if word_end == "-" or nw in ("of", "another", "by", "or", "and", "side", "hand", "way", "day", "time", "stop", "another's"):

@@ -97,6 +97,12 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
             i = name.rfind(w)
             if i >= 0 and len(name) - (i + len(w)) >= 3:
                 s, name = s + i + len(w), name[i + len(w):]
+        # Leading verbs, prepositions, adverbs and conjunctions are not part of a name (认定潍坊职业学院).
+        for tok in _posseg().lcut(name, HMM=False):
+            if tok.flag[:1] in ("v", "p", "d", "c", "u", "r", "m", "q") and len(name) - len(tok.word) >= 4:
+                s, name = s + len(tok.word), name[len(tok.word):]
+            else:
+                break
         suffix = next((x for x in suffixes if name.endswith(x)), "")
         prefix = name[: len(name) - len(suffix)]
         if len(prefix) < 2:
