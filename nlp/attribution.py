@@ -18,6 +18,29 @@ QUALIFIER = re.compile(r"(?:\b(?:in|of|across|throughout|at|from)\s+(?:the\s+)?|
 NATIONAL = re.compile(r"\b(?:nationwide|across the country|across China|China's|in China|the country's|national total)\b|全国|我国", re.I)
 
 
+PROVINCE_ANAPHORA = re.compile(r"\bthe province's\b|该省|全省(?:共|有|累计)", re.I)
+
+
+def _apposition(m: PlaceMatch, matches: list[PlaceMatch], prov_code: str, text: str) -> bool:
+    """'Ningbo, Zhejiang province': a province right after one of its own cities only locates that city."""
+    for other in matches:
+        if other.end <= m.start and m.start - other.end <= 3 and "," in text[other.end:m.start] \
+                and other.place.province_adcode == prov_code and other.place.adcode != prov_code:
+            return True
+    return False
+
+
+LIST_SEP = re.compile(r"^\s*(?:[、，,和及与]|and|or)\s*$")
+
+
+def _list_members(matches: list[PlaceMatch], text: str) -> set[int]:
+    out: set[int] = set()
+    for a, b in zip(matches, matches[1:]):
+        if b.start - a.end <= 5 and LIST_SEP.match(text[a.end:b.start]):
+            out.update((id(a), id(b)))
+    return out
+
+
 def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: list[tuple[int, int]]) -> str | None:
     title_end = max(text.find("\n", 1), 0) or 200
     title_end = max(title_end, 200)
@@ -48,19 +71,27 @@ def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], 
     s, e = sentence
     main_place = gaz.lookup(main) if main else None
     main_prov = main_place.province_adcode if main_place else None
+    listed = _list_members(matches, text)
     usable = []
     for m in matches:
         if not (s <= m.start < e):
             continue
         if any(os_ <= m.start and m.end <= oe for os_, oe in org_spans):
             continue
+        if id(m) in listed:
+            continue  # "济南、淄博、泰安等三市": a list of places speaks for the group, not for its last member
         target = gaz.city_of(m.place)
         if (target.level == "province" and not target.city_adcode and target.adcode == main_prov
                 and main_place and main_place.adcode != target.adcode
-                and (m.start > pos or QUALIFIER.search(text[max(s, m.start - 12):m.start]))):
+                and (m.start > pos or QUALIFIER.search(text[max(s, m.start - 12):m.start])
+                     or _apposition(m, matches, target.adcode, text))):
             # "enterprises in Shandong Province" qualifies the article's own city; "Shandong has 300" does not.
             continue
         usable.append((m, target))
+    if not usable and main_place and main_place.level != "province" and PROVINCE_ANAPHORA.search(text[s:pos]):
+        prov = gaz.province_of(main_place)
+        if prov is not None and not prov.city_adcode:
+            return prov.name_en  # "the province's vocational colleges had 1.1 million students"
     before = [u for u in usable if u[0].start < pos]
     after = [u for u in usable if u[0].start >= pos]
     if before:

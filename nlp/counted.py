@@ -81,6 +81,9 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
         pobj = [c for c in prep.children if c.dep_ == "pobj"]
         if pobj:
             return _phrase(doc, prep.i + 1, _extend(pobj[0], limit)), pobj[0]
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ in ("NOUN", "PROPN") and root.head.head.i < span.start:
+        noun = root.head.head  # "a total investment of 80 million yuan"
+        return _phrase(doc, noun.left_edge.i, noun.i + 1), noun
     head = root.head
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head

@@ -65,7 +65,7 @@ def grammar() -> tuple[re.Pattern[str], dict[str, str]]:
         rf"(?P<num>{num})(?:\s*(?P<mult>{mult}))?"
         rf"(?:{rng}(?:{cur_before}\s?)?(?P<num2>{num})(?:\s*(?P<mult2>{mult}))?)?"
         rf"(?:[\s-]*(?P<unit>{unit}))?"
-        rf"(?:\s+(?P<after>{alternation(list(after_map))}))?"
+        rf"(?:(?:\s+|-)(?P<after>{alternation([a for a in after_map if not a.startswith('-')])}))?"
     )
     return re.compile(pattern, re.IGNORECASE), {**{f"pre:{k}": v for k, v in approx_map.items()}, **{f"post:{k}": v for k, v in after_map.items()}}
 

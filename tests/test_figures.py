@@ -99,3 +99,46 @@ def test_counted_noun_comes_from_the_parse(extractor):
     assert f.counted == "实训基地" and f.metric == "training_bases"
     [f] = extractor.extract("目前全市累计培育产教融合型企业39家。", "zh").facts
     assert f.counted.endswith("产教融合型企业") and f.metric == "integration_enterprises"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Nearly half of the graduates stayed.", ("Nearly half", 50, None, "percent", "about")),
+    ("One in every five workers is a technician.", ("One in every five", 20, None, "percent", None)),
+    ("About 300-odd teachers come from enterprises.", ("About 300-odd", 300, None, "people", "more_than")),
+    ("A 100,000-square-meter training center opened.", ("100,000-square-meter", 100000, None, "area_m2", None)),
+    ("Enrollment rose 3 percentage points.", ("3 percentage points", 3, None, "percent", None)),
+    ("The park covers 63 hectares.", ("63 hectares", 630000, None, "area_m2", None)),
+    ("Fees are 2,000 euros a year.", ("2,000 euros", 2000, None, "other", None)),
+])
+def test_more_english_forms(extractor, text, expected):
+    assert facts(extractor, text, "en") == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    'The city built a "four pillars and eight pillars" system.',
+    "42 departments, 1 1 districts joined.",
+])
+def test_slogans_and_split_numbers_are_not_figures(extractor, text):
+    assert [f[0] for f in facts(extractor, text, "en")] == (["42"] if text.startswith("42") else [])
+
+
+def test_money_counts_the_noun_it_belongs_to(extractor):
+    [f, _] = extractor.extract("It has a total investment of 80 million yuan ($11.2 million).", "en").facts
+    assert f.counted == "total investment" and f.metric == "investment_yuan"
+    [f] = extractor.extract("The city will invest 1.5 billion yuan in a public training center.", "en").facts
+    assert f.counted == "public training center"
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("济南市产教融合型企业达到56家。Source: Jinan Daily", "zh"),
+    ("Jinan has 56 integration enterprises (产教融合型企业) this year, the bureau said.", "en"),
+])
+def test_language_follows_the_body(extractor, text, lang):
+    assert extractor.extract(text).lang == lang
+
+
+def test_chinese_numeral_zero_and_full_width_offsets(extractor):
+    text = "新建实训基地一百〇五个，投入资金１２００万元。"
+    got = extractor.extract(text, "zh").facts
+    assert [(f.value, f.unit) for f in got] == [(105, "count"), (12_000_000, "yuan")]
+    assert [text[f.start:f.end] for f in got] == ["一百〇五个", "１２００万元"]

@@ -45,3 +45,16 @@ def test_province_containing_the_city_does_not_take_its_figures(extractor):
         "Jinan also trained 5,000 students.", "en")
     assert ex.main_city == "Jinan"
     assert {f.city for f in ex.facts} == {"Jinan"}
+
+
+def test_dateline_province_and_province_anaphora(extractor):
+    ex = extractor.extract(
+        "Ningbo, Zhejiang province - Ningbo Polytechnic and 12 companies launched a college.\n\n"
+        "Ningbo has 37 vocational schools. In 2022, the province's vocational colleges had 1.1 million students.", "en")
+    assert ex.main_city == "Ningbo"
+    assert [(f.value, f.city) for f in ex.facts] == [(12, "Ningbo"), (37, "Ningbo"), (1_100_000, "Zhejiang")]
+
+
+def test_counts_of_cities_belong_to_the_article(extractor):
+    ex = extractor.extract("济南市牵头成立联合体。济南、淄博、泰安等三市参与，共建基地12个。", "zh")
+    assert [(f.text, f.city) for f in ex.facts] == [("三市", "Jinan"), ("12个", "Jinan")]
