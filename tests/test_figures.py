@@ -142,3 +142,47 @@ def test_chinese_numeral_zero_and_full_width_offsets(extractor):
     got = extractor.extract(text, "zh").facts
     assert [(f.value, f.unit) for f in got] == [(105, "count"), (12_000_000, "yuan")]
     assert [text[f.start:f.end] for f in got] == ["一百〇五个", "１２００万元"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The fund gave less than 500 enterprises support.", ("less than 500", 500, None, "count", "less_than")),
+    ("Each college may receive up to 2 million yuan.", ("up to 2 million yuan", 2_000_000, None, "yuan", "less_than")),
+    ("Over 1,000 enterprises joined.", ("Over 1,000", 1000, None, "count", "more_than")),
+    ("Subsidies reached CNY 5 million this year.", ("CNY 5 million", 5_000_000, None, "yuan", None)),
+    ("Subsidies reached 5 million RMB this year.", ("5 million RMB", 5_000_000, None, "yuan", None)),
+    ("The rate rose to 30 percent.", ("30 percent", 30, None, "percent", None)),
+    ("Twelve vocational colleges signed up.", ("Twelve", 12, None, "count", None)),
+    ("The 2 bn yuan plan was approved.", ("2 bn yuan", 2_000_000_000, None, "yuan", None)),
+])
+def test_qualifiers_and_currencies(extractor, text, expected):
+    assert facts(extractor, text, "en") == [expected]
+
+
+def test_version_and_document_numbers_are_not_figures(extractor):
+    assert facts(extractor, "The platform, version 3, follows Document No. 12 and Article 5.", "en") == []
+
+
+def test_users_extend_the_taxonomy_without_code(tmp_path, monkeypatch):
+    from nlp import metrics
+
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("robots:\n  label: Industrial robots\n  units: [count]\n  en: [robot]\n  zh: [机器人]\n", encoding="utf-8")
+    monkeypatch.setenv("CITYFACTS_TAXONOMY", str(path))
+    metrics.taxonomy.cache_clear()
+    try:
+        assert metrics.classify("industrial robots", "", "count", "en") == "robots"
+        assert metrics.classify("工业机器人", "", "count", "zh") == "robots"
+        assert metrics.classify("training bases", "", "count", "en") is None
+    finally:
+        metrics.taxonomy.cache_clear()
+
+
+def test_packaged_taxonomy_has_the_promised_keys():
+    from nlp.metrics import taxonomy
+
+    keys = set(taxonomy())
+    assert len(keys) >= 15
+    assert {"integration_enterprises", "training_bases", "vocational_schools", "higher_vocational_colleges", "majors",
+            "students", "teachers", "cooperating_enterprises", "education_groups", "industrial_colleges",
+            "funding_yuan", "investment_yuan", "awards", "projects", "trainees", "employment_rate"} <= keys
+    assert all(entry.get("zh") for entry in taxonomy().values()), "every key has Chinese keywords"
