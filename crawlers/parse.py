@@ -8,6 +8,7 @@ charset-normalizer's reading of the bytes themselves.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,11 @@ import charset_normalizer
 import trafilatura
 from htmldate import find_date
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, resolve_encoding
+
+
+# Both libraries log an ERROR for every empty or binary page; for a crawler those are ordinary pages to skip.
+for _name in ("trafilatura", "htmldate"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 @dataclass
@@ -31,24 +37,50 @@ def _detect(body: bytes) -> str | None:
     return best.encoding if best else None
 
 
+SINGLE_BYTE_WESTERN = {"latin-1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252", "ascii", "us-ascii", "latin1"}
+
+
+def _norm(enc: str | None) -> str | None:
+    if not enc:
+        return None
+    enc = (resolve_encoding(enc) or enc).lower()
+    # GB2312 pages routinely use GBK characters; GB18030 is the superset that reads both.
+    return {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}.get(enc, enc)
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """(text, encoding) of an HTML page."""
-    declared = http_content_type_encoding(content_type) if content_type else None
-    declared = declared or html_body_declared_encoding(body)
-    if declared:
-        enc = resolve_encoding(declared) or declared
+    """(text, encoding) of an HTML page, trusting the bytes over what the server or page claims.
+
+    Order: a BOM; valid UTF-8 (non-UTF-8 text is practically never valid UTF-8);
+    the HTTP header, then the meta tag, each only if it decodes the bytes
+    cleanly (a western single-byte charset decodes anything, so it is not
+    believed for bytes outside ASCII); then charset-normalizer's reading.
+    """
+    if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        enc, text = html_to_unicode(content_type, body)
+        return text, enc
+    try:
+        text = body.decode("utf-8")
+        return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    ascii_only = max(body, default=0) < 0x80
+    for declared in (http_content_type_encoding(content_type) if content_type else None,
+                     html_body_declared_encoding(body)):
+        enc = _norm(declared)
+        if not enc or enc == "utf-8" or (enc in SINGLE_BYTE_WESTERN and not ascii_only):
+            continue
         try:
             return body.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
-            pass  # the declaration lies; decide from the bytes
-        detected = _detect(body)
-        if detected:
-            try:
-                return body.decode(detected), detected
-            except (UnicodeDecodeError, LookupError):
-                pass
-    enc, text = html_to_unicode(content_type, body, auto_detect_fun=lambda b: _detect(b))
-    return text, enc
+            continue
+    detected = _norm(_detect(body))
+    if detected:
+        try:
+            return body.decode(detected), detected
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return body.decode("gb18030", errors="replace"), "gb18030"
 
 
 DATE_PATTERNS = (
@@ -73,15 +105,50 @@ def find_published(html: str, text: str) -> str | None:
     return None
 
 
-def parse_page(body: bytes, url: str | None = None, content_type: str | None = None) -> ParsedPage:
+def _select(html: str, selector: str, join: str = "\n") -> str | None:
+    from parsel import Selector
+
+    sel = Selector(text=html)
+    nodes = sel.xpath(selector) if selector.lstrip().startswith(("/", "(")) else sel.css(selector)
+    parts = []
+    for node in nodes:
+        if isinstance(node.root, str):
+            parts.append(node.root)
+        else:
+            parts.append(join.join(t.strip() for t in node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall() if t.strip()))
+    out = join.join(p.strip() for p in parts if p.strip())
+    return out or None
+
+
+def parse_page(body: bytes, url: str | None = None, content_type: str | None = None,
+               selectors: dict[str, str | None] | None = None) -> ParsedPage:
+    """Main text, title and date; a source's own selectors, where given, take precedence."""
     html, enc = decode_html(body, content_type)
-    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True,
-                                      favor_precision=True, with_metadata=True)
+    selectors = selectors or {}
+    doc = None
+    if len(html.strip()) > 0:
+        try:
+            doc = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True,
+                                              favor_precision=True, with_metadata=True)
+        except Exception:  # trafilatura gives up on some pathological markup; the page then has no text
+            doc = None
     text = ""
     title = None
     if doc is not None:
         text = (doc.text or "").strip()
         title = doc.title
+    if selectors.get("body"):
+        text = _select(html, selectors["body"]) or text
+    if selectors.get("title"):
+        title = _select(html, selectors["title"], " ") or title
     if title and text.startswith(title):
         text = text[len(title):].lstrip("\n")
-    return ParsedPage(url=url, title=title, published=find_published(html, text), text=text, encoding=enc)
+    published = None
+    if selectors.get("date"):
+        raw = _select(html, selectors["date"], " ")
+        published = find_published("", raw) if raw else None
+        if raw and not published:
+            m = re.search(r"(20\d\d|19\d\d)[.\-/年](\d{1,2})[.\-/月](\d{1,2})", raw)
+            published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+    published = published or find_published(html, text)
+    return ParsedPage(url=url, title=title, published=published, text=text, encoding=enc)

@@ -23,6 +23,31 @@ class Politeness(BaseModel):
     download_delay: float = Field(0.5, ge=0)
     autothrottle: bool = True
     concurrency_per_domain: int = Field(2, ge=1, le=16)
+    timeout_s: float = Field(30, gt=0, le=600)
+    retries: int = Field(2, ge=0, le=10)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=10_000)
+
+
+class Selectors(BaseModel):
+    """CSS or XPath (starting with / or ( ) for sites where generic extraction is not enough."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    date: str | None = None
+    body: str | None = None
+
+    @field_validator("title", "date", "body")
+    @classmethod
+    def _valid(cls, sel: str | None) -> str | None:
+        if sel is not None:
+            from parsel import Selector
+
+            try:
+                probe = Selector(text="<html></html>")
+                probe.xpath(sel) if sel.lstrip().startswith(("/", "(")) else probe.css(sel)
+            except Exception as exc:  # parsel raises several types for a bad expression
+                raise ValueError(f"invalid selector {sel!r}: {exc}") from None
+        return sel
 
 
 class Source(BaseModel):
@@ -34,13 +59,17 @@ class Source(BaseModel):
     follow_pattern: str | None = None
     lang: Literal["en", "zh", "auto"] = "auto"
     allowed_domains: list[str] = Field(default_factory=list)
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    selectors: Selectors = Field(default_factory=Selectors)
+    keywords: list[str] = Field(default_factory=list)
     politeness: Politeness = Field(default_factory=Politeness)
     untested: bool = False
     # Origin to store URLs under when the address crawled is temporary (a
     # mirror, or a local server on a random port): keeps keys stable across runs.
     canonical_origin: str | None = Field(None, pattern=r"^https?://[^/\s]+$")
 
-    @field_validator("start_urls")
+    @field_validator("start_urls", "feeds", "sitemaps")
     @classmethod
     def _http_only(cls, urls: list[str]) -> list[str]:
         for u in urls:
@@ -62,12 +91,14 @@ class Source(BaseModel):
     @model_validator(mode="after")
     def _domains(self) -> "Source":
         if not self.allowed_domains:
-            self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls})
+            self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls + self.feeds + self.sitemaps})
         return self
 
 
 class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Who runs this crawler: goes into the User-Agent so site owners can reach you.
+    contact: str | None = None
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -105,6 +136,10 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
 
 def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> list[Source]:
     """Read and validate a sources file; `{name}` in start URLs is filled from variables."""
+    return load_sources_file(path, variables).sources
+
+
+def load_sources_file(path: str | Path, variables: dict[str, str] | None = None) -> SourcesFile:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -123,10 +158,11 @@ def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> l
         raise SourcesError(f"{path}: expected a mapping with a 'sources:' list at the top level")
     if variables:
         for src in data.get("sources") or []:
-            if isinstance(src, dict) and isinstance(src.get("start_urls"), list):
-                src["start_urls"] = [u.format(**variables) if isinstance(u, str) else u for u in src["start_urls"]]
+            for key in ("start_urls", "feeds", "sitemaps"):
+                if isinstance(src, dict) and isinstance(src.get(key), list):
+                    src[key] = [u.format(**variables) if isinstance(u, str) else u for u in src[key]]
     try:
-        return SourcesFile.model_validate(data).sources
+        return SourcesFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])

@@ -48,28 +48,54 @@ def _guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         fail(str(exc))
 
 
-def _run_flow(sources: Path, db: str, variables: dict[str, str] | None = None, extract_articles: bool = True) -> dict[str, Any]:
+def _progress_bar(label: str) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+def _check_date(value: Optional[str], option: str) -> Optional[str]:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        fail(f"{option}: expected a date as YYYY-MM-DD, got {value!r}")
+    return None
+
+
+def _run_flow(sources: Path, db: str, variables: dict[str, str] | None = None, extract_articles: bool = True,
+              since: Optional[str] = None, only: Optional[list[str]] = None) -> dict[str, Any]:
     from crawlers.sources import load_sources
 
-    load_sources(sources, variables)  # validate before paying for Prefect's start-up
+    names = [s.name for s in load_sources(sources, variables)]  # validate before paying for Prefect's start-up
+    unknown = sorted(set(only or []) - set(names))
+    if unknown:
+        fail(f"{sources}: no source named {', '.join(unknown)} (have: {', '.join(names)})")
     from flows.flows import run_flow
 
-    with Progress(TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with _progress_bar("extracting") as progress:
         bar = progress.add_task("extract", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(bar, completed=done, total=total)
 
-        return run_flow(str(sources), db, variables, progress=advance, extract_articles=extract_articles)
+        return run_flow(str(sources), db, variables, progress=advance, extract_articles=extract_articles,
+                        since=since, only=only or None)
 
 
 def _print_run(result: dict[str, Any]) -> None:
     console.print(f"run {result['run_id']}: {result['requests']} requests, {result['new']} new / "
                   f"{result['changed']} changed / {result['unchanged']} unchanged pages, "
                   f"{result['articles']} articles, {result['facts']} facts, {result['failed']} failed URLs", soft_wrap=True)
+
+
+SourcesOption = typer.Option(..., "--sources", help="YAML sources file (see README).")
+SinceOption = typer.Option(None, "--since", help="Skip reports published before this day (YYYY-MM-DD).")
+OnlyOption = typer.Option([], "--source", help="Only this source (repeatable); default: all in the file.")
 
 
 @app.command()
@@ -88,15 +114,75 @@ def demo(db: str = DbOption) -> None:
 
 
 @app.command()
-def run(sources: Path = typer.Option(..., "--sources", help="YAML sources file (see README)."), db: str = DbOption) -> None:
-    """Crawl the configured sources, extract new or changed reports, and load them."""
-    _print_run(_guarded(_run_flow, sources, db))
+def run(sources: Path = SourcesOption, db: str = DbOption, since: Optional[str] = SinceOption,
+        source: list[str] = OnlyOption) -> None:
+    """Crawl the configured sources, store new pages, extract new or changed reports, load the facts."""
+    _print_run(_guarded(_run_flow, sources, db, None, True, _check_date(since, "--since"), source))
 
 
 @app.command()
-def crawl(sources: Path = typer.Option(..., "--sources", help="YAML sources file (see README)."), db: str = DbOption) -> None:
-    """Crawl the configured sources and store the raw pages, without extracting."""
-    _print_run(_guarded(_run_flow, sources, db, None, extract_articles=False))
+def crawl(sources: Path = SourcesOption, db: str = DbOption, since: Optional[str] = SinceOption,
+          source: list[str] = OnlyOption) -> None:
+    """Crawl the configured sources and store the raw pages, without extracting (see `reextract`)."""
+    _print_run(_guarded(_run_flow, sources, db, None, False, _check_date(since, "--since"), source))
+
+
+@app.command()
+def reextract(db: str = DbOption,
+              sources: Optional[Path] = typer.Option(None, "--sources", help="Sources file, for per-source selectors, keywords and language."),
+              everything: bool = typer.Option(False, "--all", help="Re-extract every stored page, not only stale ones."),
+              since: Optional[str] = SinceOption) -> None:
+    """Rebuild articles and facts from the stored raw pages, without fetching (after an extractor update)."""
+    from crawlers.sources import load_sources
+    from flows.work import extract_stored
+
+    srcs = _guarded(load_sources, sources) if sources else None
+    with _progress_bar("re-extracting") as progress:
+        bar = progress.add_task("reextract", total=None)
+        counts = _guarded(extract_stored, db, srcs, everything, _check_date(since, "--since"),
+                          lambda d, t: progress.update(bar, completed=d, total=t))
+    console.print(f"re-extracted {counts['articles']} articles, {counts['facts']} facts "
+                  f"({counts['irrelevant']} pages failed their keyword filter)")
+
+
+sources_app = typer.Typer(help="Inspect and check sources files.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("check")
+def sources_check(path: Path = typer.Argument(..., help="Sources YAML file to validate.")) -> None:
+    """Validate a sources file; a mistake is one line naming the file, line and field."""
+    from crawlers.sources import load_sources_file
+
+    cfg = _guarded(load_sources_file, path)
+    out.print(f"{path}: {len(cfg.sources)} sources OK"
+              + ("" if cfg.contact else " (no `contact:` set: the User-Agent will not say how to reach you)"))
+
+
+@sources_app.command("list")
+def sources_list(sources: Optional[Path] = typer.Option(None, "--sources", help="Sources file (default: the bundled real sources)."),
+                 db: str = DbOption) -> None:
+    """The configured sources, with what the database knows of their last crawl."""
+    from importlib import resources
+
+    from crawlers.sources import load_sources_file
+    from flows.output import emit
+
+    path = sources or Path(str(resources.files("crawlers").joinpath("data", "sources_cn.yaml")))
+    cfg = _guarded(load_sources_file, path)
+    stats: dict[str, tuple[Any, ...]] = {}
+    if Path(db).exists():
+        con = _open_read_only(db)
+        try:
+            for name, pages, last in con.execute(
+                    "SELECT source, count(*), max(fetched_at) FROM pages GROUP BY source").fetchall():
+                stats[name] = (pages, last)
+        finally:
+            con.close()
+    rows = [(s.name, s.lang, ", ".join(s.allowed_domains), len(s.start_urls) + len(s.feeds) + len(s.sitemaps),
+             "untested" if s.untested else "tested", *stats.get(s.name, (0, None))) for s in cfg.sources]
+    emit(["source", "lang", "domains", "entry points", "status", "pages stored", "last fetched"], rows, "table",
+         title=str(path), console=out)
 
 
 def _read_input(path: str) -> str:

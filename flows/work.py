@@ -1,8 +1,9 @@
-"""The steps of a run as plain functions: crawl in a child process, parse and extract, load.
+"""The steps of a run as plain functions: crawl in a child process, load pages, extract, load facts.
 
 Prefect tasks (flows/flows.py) wrap these; keeping them free of Prefect lets
-`cityfacts extract/parse` and the tests call the same code without paying
-for an orchestration API.
+`cityfacts reextract`, `extract`, `parse` and the tests call the same code
+without paying for an orchestration API. The database is opened for writing
+only inside `store.writer` blocks, one short transaction each.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from nlp.extract import Extractor
 from pipeline import store
 
 Progress = Callable[[int, int], None]
+BATCH = 200
 
 
 class RunError(RuntimeError):
@@ -64,6 +66,11 @@ class CrawlResult:
     failures: list[dict[str, str]]
     requests: int
     complete: bool
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+def _tables(con: Any) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
 def seen_urls(db: str | Path) -> set[str]:
@@ -71,13 +78,13 @@ def seen_urls(db: str | Path) -> set[str]:
         return set()
     con = store.connect(db, read_only=True, wait_s=10)
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        return store.seen_article_urls(con) if "articles" in tables else set()
+        return store.seen_page_urls(con) if "pages" in _tables(con) else set()
     finally:
         con.close()
 
 
-def crawl(sources: list[Source], workdir: Path, seen: set[str]) -> CrawlResult:
+def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | None = None,
+          contact: str | None = None, settings: dict[str, Any] | None = None) -> CrawlResult:
     """Run Scrapy in a child process (its reactor cannot restart) and read back its spool."""
     workdir.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
@@ -87,70 +94,105 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str]) -> CrawlResult:
     src_file.write_text(json.dumps([s.model_dump() for s in sources]), encoding="utf-8")
     seen_file.write_text("\n".join(sorted(seen)), encoding="utf-8")
     cmd = [sys.executable, "-m", "crawlers.run", "--sources", str(src_file), "--spool", str(spool), "--seen", str(seen_file)]
+    if since:
+        cmd += ["--since", since]
+    if contact:
+        cmd += ["--contact", contact]
+    if settings:
+        cmd += ["--settings", json.dumps(settings)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     try:
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise RunError(f"crawl failed (exit {proc.returncode}): {tail}")
         pages, failures, requests, complete = [], [], 0, False
+        aliases: dict[str, str] = {}
         for rec in read_spool(spool):
             kind = rec.get("kind")
             if kind == "page":
                 pages.append(store.PageRecord(rec["url"], rec["source"], rec["fetched_at"], rec["status"],
                                               rec.get("content_type") or "", rec["body"]))
+            elif kind == "alias":
+                aliases[rec["alias"]] = rec["url"]
             elif kind == "failure":
                 failures.append({"url": rec["url"], "reason": rec["reason"]})
             elif kind == "summary":
                 requests, complete = rec.get("requests", 0), True
-        return CrawlResult(pages, failures, requests, complete)
+        return CrawlResult(pages, failures, requests, complete, aliases)
     finally:
         for f in (src_file, seen_file, spool):
             f.unlink(missing_ok=True)
 
 
-def pages_to_extract(db: str | Path, pages: list[store.PageRecord]) -> list[store.PageRecord]:
-    """Pages whose article is missing or was extracted from different bytes."""
-    if not Path(db).exists() or not pages:
-        return pages
-    con = store.connect(db, read_only=True, wait_s=10)
+def relevant(text: str, keywords: list[str]) -> bool:
+    """A page passes its source's keyword filter (no keywords: every page does)."""
+    if not keywords:
+        return True
+    low = text.lower()
+    return any(k.lower() in low for k in keywords)
+
+
+def extract_pages(pages: list[store.StoredPage], sources: dict[str, Source], extractor: Extractor,
+                  since: str | None = None) -> tuple[list[store.ArticleRecord], list[str]]:
+    """Parse and extract stored pages: (articles, URLs that fail their source's keyword filter).
+
+    Pages with no main text (empty, binary, all chrome) are judged irrelevant too; pages dated
+    before `since` are left unjudged, for a later run without it.
+    """
+    kept, irrelevant = [], []
+    for p in pages:
+        src = sources.get(p.source)
+        selectors = src.selectors.model_dump() if src else None
+        page = parse_page(p.body, p.url, p.content_type, selectors)
+        if not page.text.strip():
+            irrelevant.append(p.url)
+            continue
+        if since and page.published and page.published < since:
+            continue
+        if not relevant(f"{page.title or ''}\n{page.text}", src.keywords if src else []):
+            irrelevant.append(p.url)
+            continue
+        kept.append((p, page))
+    hints = [sources[p.source].lang if p.source in sources and sources[p.source].lang != "auto" else None for p, _ in kept]
+    out = []
+    for (p, page), ex in zip(kept, extractor.extract_many([pg.text for _, pg in kept], hints)):
+        out.append(store.ArticleRecord(p.url, p.source, page.title, page.published, page.text, p.content_hash, ex))
+    return out, irrelevant
+
+
+def extract_stored(db: str | Path, sources: list[Source] | None = None, everything: bool = False,
+                   since: str | None = None, progress: Progress | None = None, run_id: str | None = None,
+                   extractor: Extractor | None = None) -> dict[str, int]:
+    """Extract the stored pages that need it, in batches: read-only to read, one short write per batch."""
+    if not Path(db).exists():
+        return {"articles": 0, "facts": 0, "irrelevant": 0}
+    by_name = {s.name: s for s in sources or []}
+    con = store.connect(db, read_only=True, wait_s=30)
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "articles" not in tables:
-            return pages
-        known = dict(con.execute("SELECT url, content_hash FROM articles").fetchall())
+        urls = store.pages_to_extract(con, everything, list(by_name) if sources else None)
     finally:
         con.close()
-    return [p for p in pages if known.get(p.url) != p.content_hash]
-
-
-def extract(pages: list[store.PageRecord], langs: dict[str, str], extractor: Extractor | None = None,
-            progress: Progress | None = None) -> list[store.ArticleRecord]:
-    """Parse each page's main text and extract its facts; pages with no text are skipped."""
     extractor = extractor or Extractor()
-    parsed = []
-    for p in pages:
-        page = parse_page(p.body, p.url, p.content_type)
-        if page.text.strip():
-            parsed.append((p, page))
-    lang_hints = [langs.get(p.source) if langs.get(p.source) in ("en", "zh") else None for p, _ in parsed]
-    out: list[store.ArticleRecord] = []
-    results = extractor.extract_many([pg.text for _, pg in parsed], lang_hints)
-    for i, ((p, page), ex) in enumerate(zip(parsed, results), 1):
-        out.append(store.ArticleRecord(p.url, p.source, page.title, page.published, page.text, p.content_hash, ex))
+    totals = {"articles": 0, "facts": 0, "irrelevant": 0}
+    done = 0
+    if progress:
+        progress(0, len(urls))
+    for i in range(0, len(urls), BATCH):
+        chunk = urls[i:i + BATCH]
+        con = store.connect(db, read_only=True, wait_s=30)
+        try:
+            pages = store.read_pages(con, chunk)
+        finally:
+            con.close()
+        articles, irrelevant = extract_pages(pages, by_name, extractor, since)
+        with store.writer(db, wait_s=30) as con:
+            counts = store.load_articles(con, articles, irrelevant, run_id)
+        for k in totals:
+            totals[k] += counts[k]
+        done += len(chunk)
         if progress:
-            progress(i, len(parsed))
-    return out
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    requests: int = 0
-    loaded: dict[str, int] = field(default_factory=dict)
-    failures: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "requests": self.requests, **self.loaded, "failed": len(self.failures)}
+            progress(done, len(urls))
+    return totals
 
 
 def new_run(sources: list[Source]) -> store.RunRecord:
@@ -158,8 +200,10 @@ def new_run(sources: list[Source]) -> store.RunRecord:
                            sources=[s.name for s in sources])
 
 
-def load(db: str | Path, sources: list[Source], pages: list[store.PageRecord],
-         articles: list[store.ArticleRecord], run: store.RunRecord) -> dict[str, int]:
+def load_pages(db: str | Path, sources: list[Source], result: CrawlResult, run: store.RunRecord) -> dict[str, int]:
+    run.requests = result.requests
+    run.failures = result.failures
+    run.status = "completed" if result.complete else "incomplete"
     with store.writer(db, wait_s=30) as con:
         store.save_sources(con, [s.model_dump() for s in sources])
-        return store.load(con, pages, articles, run)
+        return store.load_pages(con, result.pages, run, result.aliases)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
@@ -101,9 +101,37 @@ DDL = [
 ]
 
 
+# Changes to a database made by an earlier version, applied in order, once each.
+MIGRATIONS: dict[int, list[str]] = {
+    2: [
+        # NULL: not judged yet; false: fails the source's keyword filter (kept, not extracted).
+        "ALTER TABLE pages ADD COLUMN IF NOT EXISTS relevant BOOLEAN",
+        "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS articles INTEGER",
+        "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS facts INTEGER",
+        # Links that redirected to a stored page: known, so not fetched again.
+        "CREATE TABLE IF NOT EXISTS url_aliases (alias VARCHAR PRIMARY KEY, url VARCHAR)",
+    ],
+}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    for stmt in DDL:
-        con.execute(stmt)
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    if row is None or row[0] is None:
-        con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
+    con.begin()
+    try:
+        for stmt in DDL:
+            con.execute(stmt)
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] if row and row[0] is not None else 1
+        for version in sorted(MIGRATIONS):
+            if version > current:
+                for stmt in MIGRATIONS[version]:
+                    con.execute(stmt)
+        if row is None or row[0] is None:
+            for stmt in (s for v in sorted(MIGRATIONS) for s in MIGRATIONS[v]):
+                con.execute(stmt)
+        if current < SCHEMA_VERSION or row[0] is None:
+            con.execute("DELETE FROM schema_version")
+            con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise

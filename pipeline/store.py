@@ -130,8 +130,9 @@ def stored_hashes(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[s
     return dict(rows)
 
 
-def seen_article_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT url FROM articles").fetchall()}
+def seen_page_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Canonical URLs already fetched (and links that redirected to them): the crawler does not fetch them again."""
+    return {r[0] for r in con.execute("SELECT url FROM pages UNION SELECT alias FROM url_aliases").fetchall()}
 
 
 def _date(s: str | None) -> Any:
@@ -171,25 +172,113 @@ def _facts_table(articles: list[ArticleRecord]) -> pa.Table:
     return pa.table(cols, schema=schema)
 
 
-def load(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], articles: list[ArticleRecord],
-         run: RunRecord | None = None) -> dict[str, int]:
-    """Store pages, articles, facts, mentions and the run record in one transaction."""
-    now = datetime.now(timezone.utc)
+PAGES_SCHEMA = pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", pa.timestamp("us", tz="UTC")),
+                          ("status", pa.int32()), ("content_type", pa.string()), ("content_hash", pa.string()),
+                          ("html_z", pa.binary()), ("run_id", pa.string()), ("relevant", pa.bool_())])
+ARTICLES_SCHEMA = pa.schema([("id", pa.string()), ("url", pa.string()), ("source", pa.string()), ("title", pa.string()),
+                             ("published", pa.date32()), ("lang", pa.string()), ("text", pa.string()),
+                             ("main_city", pa.string()), ("cities", pa.list_(pa.string())), ("content_hash", pa.string()),
+                             ("extractor_version", pa.string()), ("extracted_at", pa.timestamp("us", tz="UTC"))])
+MENTIONS_SCHEMA = pa.schema([("article_id", pa.string()), ("kind", pa.string()), ("name", pa.string()),
+                             ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string())])
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    for name, tbl in tables.items():
+        con.register(name, tbl)
+    try:
+        yield
+    finally:
+        for name in tables:
+            try:
+                con.unregister(name)
+            except duckdb.Error:
+                pass
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: RunRecord | None = None,
+               aliases: dict[str, str] | None = None) -> dict[str, int]:
+    """Store fetched pages (new or changed bytes only) and the run record, in one transaction."""
     before = stored_hashes(con, [p.url for p in pages])
+    pages = list({p.url: p for p in pages}.values())
     new = sum(1 for p in pages if p.url not in before)
     changed = sum(1 for p in pages if p.url in before and before[p.url] != p.content_hash)
     unchanged = len(pages) - new - changed
     to_store = [p for p in pages if before.get(p.url) != p.content_hash]
-    pages_tbl = pa.table({
+    tbl = pa.table({
         "url": [p.url for p in to_store], "source": [p.source for p in to_store],
         "fetched_at": pa.array([datetime.fromisoformat(p.fetched_at) for p in to_store], pa.timestamp("us", tz="UTC")),
         "status": pa.array([p.status for p in to_store], pa.int32()),
         "content_type": [p.content_type for p in to_store], "content_hash": [p.content_hash for p in to_store],
         "html_z": pa.array([zlib.compress(p.body) for p in to_store], pa.binary()),
         "run_id": [run.run_id if run else None for _ in to_store],
-    }, schema=pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", pa.timestamp("us", tz="UTC")),
-                         ("status", pa.int32()), ("content_type", pa.string()), ("content_hash", pa.string()),
-                         ("html_z", pa.binary()), ("run_id", pa.string())]))
+        "relevant": pa.array([None] * len(to_store), pa.bool_()),
+    }, schema=PAGES_SCHEMA)
+    alias_tbl = pa.table({"alias": list((aliases or {}).keys()), "url": list((aliases or {}).values())},
+                         schema=pa.schema([("alias", pa.string()), ("url", pa.string())]))
+    with transaction(con), _registered(con, new_pages=tbl, new_aliases=alias_tbl):
+        con.execute("INSERT OR REPLACE INTO pages BY NAME SELECT * FROM new_pages")
+        if aliases:
+            con.execute("INSERT OR REPLACE INTO url_aliases SELECT * FROM new_aliases")
+        if run is not None:
+            finished = datetime.now(timezone.utc)
+            con.execute(
+                """INSERT OR REPLACE INTO crawl_runs (run_id, started_at, finished_at, sources, requests, fetched, new_pages,
+                   changed_pages, unchanged_pages, failed, duration_s, status, articles, facts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)""",
+                [run.run_id, run.started_at, finished, run.sources, run.requests, len(pages), new, changed,
+                 unchanged, len(run.failures), (finished - run.started_at).total_seconds(), run.status])
+            for f in {f["url"]: f for f in run.failures}.values():
+                con.execute("INSERT OR REPLACE INTO crawl_failures VALUES (?, ?, ?)", [run.run_id, f["url"], f["reason"]])
+    return {"pages": len(pages), "new": new, "changed": changed, "unchanged": unchanged}
+
+
+@dataclass
+class StoredPage:
+    url: str
+    source: str
+    content_type: str
+    content_hash: str
+    body: bytes
+
+
+def pages_to_extract(con: duckdb.DuckDBPyConnection, everything: bool = False, sources: list[str] | None = None) -> list[str]:
+    """URLs of stored pages that need (re-)extraction: not judged yet, changed, or extracted by another version."""
+    where = "p.relevant IS DISTINCT FROM false" if everything else (
+        "p.relevant IS NULL OR (p.relevant AND (a.id IS NULL OR a.content_hash <> p.content_hash "
+        "OR a.extractor_version <> ?))")
+    params: list[Any] = [] if everything else [EXTRACTOR_VERSION]
+    sql = f"SELECT p.url FROM pages p LEFT JOIN articles a ON a.url = p.url WHERE ({where})"
+    if sources:
+        sql += " AND p.source IN (SELECT unnest(?))"
+        params.append(sources)
+    return [r[0] for r in con.execute(sql + " ORDER BY p.url", params).fetchall()]
+
+
+def read_pages(con: duckdb.DuckDBPyConnection, urls: list[str]) -> list[StoredPage]:
+    with _registered(con, wanted_urls=pa.table({"url": urls})):
+        rows = con.execute("""SELECT p.url, p.source, p.content_type, p.content_hash, p.html_z
+                              FROM pages p JOIN wanted_urls USING (url) ORDER BY p.url""").fetchall()
+    return [StoredPage(u, s, ct or "", h, zlib.decompress(z)) for u, s, ct, h, z in rows]
+
+
+def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord], irrelevant: list[str] | None = None,
+                  run_id: str | None = None) -> dict[str, int]:
+    """Replace these articles' rows, facts and mentions, and record which pages were judged, in one transaction."""
+    now = datetime.now(timezone.utc)
+    articles = list({a.url: a for a in articles}.values())
     art_tbl = pa.table({
         "id": [article_id(a.url) for a in articles], "url": [a.url for a in articles],
         "source": [a.source for a in articles], "title": [a.title for a in articles],
@@ -200,49 +289,34 @@ def load(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], articles: list
         "content_hash": [a.content_hash for a in articles],
         "extractor_version": [EXTRACTOR_VERSION for _ in articles],
         "extracted_at": pa.array([now for _ in articles], pa.timestamp("us", tz="UTC")),
-    }, schema=pa.schema([("id", pa.string()), ("url", pa.string()), ("source", pa.string()), ("title", pa.string()),
-                         ("published", pa.date32()), ("lang", pa.string()), ("text", pa.string()),
-                         ("main_city", pa.string()), ("cities", pa.list_(pa.string())), ("content_hash", pa.string()),
-                         ("extractor_version", pa.string()), ("extracted_at", pa.timestamp("us", tz="UTC"))]))
+    }, schema=ARTICLES_SCHEMA)
     men = [(article_id(a.url), m.kind, m.name, m.start, m.end, m.text) for a in articles for m in a.extraction.mentions]
     men = list({(r[0], r[1], r[3]): r for r in men}.values())
-    men_tbl = pa.table({k: [r[i] for r in men] for i, k in enumerate(("article_id", "kind", "name", "start", "end", "text"))},
-                       schema=pa.schema([("article_id", pa.string()), ("kind", pa.string()), ("name", pa.string()),
-                                         ("start", pa.int32()), ("end", pa.int32()), ("text", pa.string())]))
+    men_tbl = pa.table({k: [r[i] for r in men] for i, k in enumerate(MENTIONS_SCHEMA.names)}, schema=MENTIONS_SCHEMA)
     facts_tbl = _facts_table(articles)
-    con.begin()
-    try:
-        con.register("new_pages", pages_tbl)
-        con.register("new_articles", art_tbl)
-        con.register("new_mentions", men_tbl)
-        con.register("new_facts", facts_tbl)
-        con.execute("INSERT OR REPLACE INTO pages SELECT * FROM new_pages")
+    judged = pa.table({"url": [a.url for a in articles] + list(irrelevant or []),
+                       "relevant": [True] * len(articles) + [False] * len(irrelevant or [])})
+    with transaction(con), _registered(con, new_articles=art_tbl, new_mentions=men_tbl, new_facts=facts_tbl, judged=judged):
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM articles WHERE id IN (SELECT id FROM new_articles)")
-        con.execute("INSERT INTO articles SELECT * FROM new_articles")
-        con.execute("INSERT INTO mentions SELECT * FROM new_mentions")
-        con.execute("INSERT INTO facts SELECT * FROM new_facts")
-        if run is not None:
-            finished = datetime.now(timezone.utc)
-            con.execute(
-                "INSERT OR REPLACE INTO crawl_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run.run_id, run.started_at, finished, run.sources, run.requests, len(pages), new, changed,
-                 unchanged, len(run.failures), (finished - run.started_at).total_seconds(), run.status])
-            for f in {f["url"]: f for f in run.failures}.values():
-                con.execute("INSERT OR REPLACE INTO crawl_failures VALUES (?, ?, ?)", [run.run_id, f["url"], f["reason"]])
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
-    finally:
-        for name in ("new_pages", "new_articles", "new_mentions", "new_facts"):
-            try:
-                con.unregister(name)
-            except duckdb.Error:
-                pass
-    return {"pages": len(pages), "new": new, "changed": changed, "unchanged": unchanged,
-            "articles": len(articles), "facts": facts_tbl.num_rows}
+        con.execute("DELETE FROM articles WHERE url IN (SELECT url FROM judged WHERE NOT relevant)")
+        con.execute("INSERT INTO articles BY NAME SELECT * FROM new_articles")
+        con.execute("INSERT INTO mentions BY NAME SELECT * FROM new_mentions")
+        con.execute("INSERT INTO facts BY NAME SELECT * FROM new_facts")
+        con.execute("UPDATE pages SET relevant = judged.relevant FROM judged WHERE pages.url = judged.url")
+        if run_id:
+            con.execute("UPDATE crawl_runs SET articles = coalesce(articles, 0) + ?, facts = coalesce(facts, 0) + ? WHERE run_id = ?",
+                        [len(articles), facts_tbl.num_rows, run_id])
+    return {"articles": len(articles), "facts": facts_tbl.num_rows, "irrelevant": len(irrelevant or [])}
+
+
+def load(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], articles: list[ArticleRecord],
+         run: RunRecord | None = None) -> dict[str, int]:
+    """Pages and their articles together (two transactions: pages first, then what was extracted from them)."""
+    counts = load_pages(con, pages, run)
+    counts.update(load_articles(con, articles, [], run.run_id if run else None))
+    return counts
 
 
 def save_sources(con: duckdb.DuckDBPyConnection, sources: list[dict[str, Any]]) -> None:

@@ -1,30 +1,53 @@
-"""One spider for every configured source: follow list pages, fetch report pages once.
+"""One spider for every configured source: follow list pages, feeds and sitemaps; fetch report pages once.
 
 A source says which URLs are articles (`article_pattern`) and which are
 list pages to follow (`follow_pattern`); both are regular expressions on
-absolute URLs. Article URLs already stored (the `seen` set passed in) are
-not fetched again; list pages are revisited every run.
+absolute URLs. RSS/Atom feeds and sitemaps give article URLs directly, with
+dates that let `--since` skip old entries before fetching them. Article
+URLs already stored (the `seen` set, canonical form) are not fetched again;
+list pages, feeds and sitemaps are revisited every run.
 """
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from urllib.parse import urlsplit
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from w3lib.url import canonicalize_url
 
 from crawlers.items import PageItem
+
+
+def _date_of(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    raw = raw.strip()
+    try:
+        return parsedate_to_datetime(raw).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", raw)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return None
 
 
 class ReportSpider(scrapy.Spider):
     name = "reports"
 
     def __init__(self, source: str | dict[str, Any] = "", seen: set[str] | None = None,
-                 failures: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+                 failures: list[dict[str, Any]] | None = None, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source: dict[str, Any] = json.loads(source) if isinstance(source, str) else source
         self.name = f"reports:{self.source['name']}"
@@ -32,50 +55,109 @@ class ReportSpider(scrapy.Spider):
         self.article_re = re.compile(self.source["article_pattern"])
         fp = self.source.get("follow_pattern")
         self.follow_re = re.compile(fp) if fp else None
-        self.seen: set[str] = seen or set()
-        self.canonical = self.source.get("canonical_origin")
-        self.origins = {urlsplit(u)._replace(path="", query="", fragment="").geturl() for u in self.source["start_urls"]}
+        self.seen: set[str] = seen if seen is not None else set()
+        self.aliases: dict[str, str] = {}
         self.failures = failures if failures is not None else []
+        self.since = date.fromisoformat(since) if since else None
+        self.canonical = self.source.get("canonical_origin")
+        urls = self.source["start_urls"] + self.source.get("feeds", []) + self.source.get("sitemaps", [])
+        self.origins = {urlsplit(u)._replace(path="", query="", fragment="").geturl() for u in urls}
 
     async def start(self) -> Any:
         for url in self.source["start_urls"]:
             yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, dont_filter=True)
-
-    def _links(self, response: Response) -> Iterator[str]:
-        if b"<rss" in response.body[:500] or b"<feed" in response.body[:500]:
-            for link in response.xpath("//*[local-name()='item']/*[local-name()='link']/text()").getall():
-                yield response.urljoin(link.strip())
-            for link in response.xpath("//*[local-name()='entry']/*[local-name()='link']/@href").getall():
-                yield response.urljoin(link.strip())
-            return
-        for href in response.css("a::attr(href)").getall():
-            href = href.strip()
-            if href and not href.startswith(("#", "javascript:", "mailto:")):
-                yield response.urljoin(href).split("#")[0]
-
-    def parse_list(self, response: Response) -> Iterator[Any]:
-        if self.article_re.search(response.url):
-            yield from self.parse_article(response)
-        if not hasattr(response, "text") and b"<rss" not in response.body[:500]:
-            return
-        for url in self._links(response):
-            if not url.startswith(("http://", "https://")):
-                continue
-            if self.article_re.search(url):
-                if self.canonical_url(url) not in self.seen:
-                    yield scrapy.Request(url, callback=self.parse_article, errback=self.failed)
-            elif self.follow_re and self.follow_re.search(url):
-                yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
+        for url in self.source.get("feeds", []):
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, dont_filter=True)
+        for url in self.source.get("sitemaps", []):
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
 
     def canonical_url(self, url: str) -> str:
-        """The URL stored for a page: its own, or under the source's canonical origin."""
+        """The URL stored for a page: canonical form, under the source's canonical origin if it has one."""
+        url = canonicalize_url(url)
         if self.canonical:
             for origin in self.origins:
                 if url.startswith(origin + "/") or url == origin:
                     return self.canonical + url[len(origin):]
         return url
 
+    def _article_request(self, url: str, published: date | None = None) -> scrapy.Request | None:
+        if not url.startswith(("http://", "https://")) or not self.article_re.search(url):
+            return None
+        if self.since and published and published < self.since:
+            return None
+        if self.canonical_url(url) in self.seen:
+            return None
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed)
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        if self.article_re.search(response.url):
+            yield from self.parse_article(response)
+        if not hasattr(response, "css"):
+            return
+        for href in response.css("a::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            url = response.urljoin(href).split("#")[0]
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.article_re.search(url):
+                req = self._article_request(url)
+                if req is not None:
+                    yield req
+            elif self.follow_re and self.follow_re.search(url):
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """RSS 2.0 items and Atom entries: link plus publication date."""
+        sel = scrapy.Selector(text=response.text, type="xml") if hasattr(response, "text") else None
+        if sel is None:
+            return
+        for item in sel.xpath("//*[local-name()='item']"):
+            link = item.xpath("./*[local-name()='link']/text()").get()
+            when = item.xpath("./*[local-name()='pubDate' or local-name()='date']/text()").get()
+            if link:
+                req = self._article_request(response.urljoin(link.strip()), _date_of(when))
+                if req is not None:
+                    yield req
+        for entry in sel.xpath("//*[local-name()='entry']"):
+            link = entry.xpath("./*[local-name()='link']/@href").get()
+            when = entry.xpath("./*[local-name()='published' or local-name()='updated']/text()").get()
+            if link:
+                req = self._article_request(response.urljoin(link.strip()), _date_of(when))
+                if req is not None:
+                    yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """Sitemaps and sitemap indexes (gzipped or not); `lastmod` before --since is skipped."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=50 * 1024 * 1024)
+            except Exception as exc:  # a corrupt archive is one failed URL, not a failed crawl
+                self.failures.append({"url": response.url, "reason": f"bad gzip sitemap: {exc}"[:500]})
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:
+            self.failures.append({"url": response.url, "reason": f"not a sitemap: {exc}"[:500]})
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                lastmod = _date_of(entry.get("lastmod"))
+                if not (self.since and lastmod and lastmod < self.since):
+                    yield scrapy.Request(response.urljoin(loc), callback=self.parse_sitemap, errback=self.failed)
+            else:
+                req = self._article_request(response.urljoin(loc), _date_of(entry.get("lastmod")))
+                if req is not None:
+                    yield req
+
     def parse_article(self, response: Response) -> Iterator[Any]:
+        # A page is keyed by where it ended up; links that redirected there are noted as aliases
+        # (note_alias), so the next run knows them too and one report reached two ways is stored once.
         url = self.canonical_url(response.url)
         if url in self.seen:
             return
@@ -87,6 +169,20 @@ class ReportSpider(scrapy.Spider):
             fetched_at=datetime.now(timezone.utc).isoformat(), body=response.body,
         )
 
+    def note_alias(self, from_url: str, to_url: str) -> None:
+        self.aliases[self.canonical_url(from_url)] = self.canonical_url(to_url)
+
+    def resolved_aliases(self) -> dict[str, str]:
+        """alias -> final URL, following chains of redirects."""
+        out = {}
+        for alias, target in self.aliases.items():
+            hops = 0
+            while target in self.aliases and hops < 10:
+                target, hops = self.aliases[target], hops + 1
+            if alias != target:
+                out[alias] = target
+        return out
+
     def failed(self, failure: Any) -> None:
         request = failure.request
         reason = failure.getErrorMessage() or failure.type.__name__
@@ -95,4 +191,4 @@ class ReportSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-        self.failures.append({"url": request.url, "reason": reason[:500]})
+        self.failures.append({"url": request.url, "reason": f"{failure.type.__name__}: {reason}"[:500]})
