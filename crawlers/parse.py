@@ -141,8 +141,8 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
         text = _select(html, selectors["body"]) or text
     if selectors.get("title"):
         title = _select(html, selectors["title"], " ") or title
-    if title and text.startswith(title):
-        text = text[len(title):].lstrip("\n")
+    if title and text.split("\n", 1)[0].strip() == title.strip():
+        text = text.split("\n", 1)[1].lstrip("\n") if "\n" in text else ""  # the headline repeated as first line
     published = None
     if selectors.get("date"):
         raw = _select(html, selectors["date"], " ")

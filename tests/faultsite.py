@@ -45,6 +45,8 @@ def page_html(title: str, day: str, body: str, charset: str = "utf-8", extra: st
 class FaultSite:
     def __init__(self, timeout_s: float = 3.0) -> None:
         self.requests: list[tuple[float, str]] = []
+        self.user_agents: set[str] = set()
+        self.hosts: set[str] = set()
         self.healthy = False
         self.version = 1
         self.hits: dict[str, int] = {}
@@ -69,6 +71,8 @@ class FaultSite:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
                 path = self.path.split("?")[0]
+                site.user_agents.add(self.headers.get("User-Agent", ""))
+                site.hosts.add(self.headers.get("Host", ""))
                 site.requests.append((time.monotonic(), path))
                 site.hits[path] = site.hits.get(path, 0) + 1
                 try:
@@ -110,7 +114,10 @@ class FaultSite:
         if path in ("/list_1.html", "/list_2.html"):
             names = ["ok1", "ok2", *FAULTS[:6]] if path == "/list_1.html" else ["ok3", *FAULTS[6:]]
             links = "".join(f"<li><a href='/a/{n}.html'>{n}</a></li>" for n in names)
-            more = "<a href='/list_2.html'>Next</a>" if path == "/list_1.html" else "<a href='/private/secret.html'>x</a>"
+            port = self.server.server_address[1]
+            more = ("<a href='/list_2.html'>Next</a>" if path == "/list_1.html" else
+                    f"<a href='/private/secret.html'>x</a><a href='http://localhost:{port}/a/offsite.html'>off</a>"
+                    f"<a href='ftp://127.0.0.1/a/ftp.html'>ftp</a>")
             return h.send(200, f"<html><body><ul>{links}</ul>{more}</body></html>".encode())
         if path == "/feed.xml":
             items = "".join(

@@ -60,6 +60,8 @@ def test_faults_are_recorded_good_pages_stored_once_and_recovery(prefect_api, si
     for name in ("ok1", "ok2", "ok3", "feed1", "feed_old", "map1", "map_old", "sports", "e503", "gbk_lie", "malformed"):
         assert f"{name}.html" in pages, name
     assert "secret.html" not in pages and site.fetched("/private/secret.html") == 0, "robots.txt obeyed"
+    assert site.fetched("/a/offsite.html") == 0 and site.hosts == {site.url.removeprefix("http://")}, "allowed domains only"
+    assert site.user_agents == {"cityfacts/0.1 (research crawler; +mailto:tests@cityfacts.invalid)"}
     assert all(site.fetched(f"/a/{n}.html") <= 3 for n in FAULTS)
     # each failure, with its reason
     assert {"e500.html", "timeout.html", "reset.html", "truncated.html", "loop.html", "big.html"} <= failed

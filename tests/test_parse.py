@@ -50,3 +50,33 @@ def test_parse_cli_contract(tmp_path):
     assert set(recs[0]) >= {"path", "url", "title", "published", "lang", "text"}
     assert recs[0]["lang"] == "zh" and "43平方公里" in recs[0]["text"]
     assert recs[1]["lang"] == "en" and recs[1]["published"] == "2024-06-14"
+
+
+def test_utf8_page_declared_as_gbk_is_read_as_utf8():
+    body = "<html><head><meta charset='gbk'></head><body><p>烟台市建成实训基地36个。</p></body></html>".encode("utf-8")
+    text, enc = decode_html(body, "text/html; charset=gbk")
+    assert "烟台市建成实训基地36个" in text and enc == "utf-8"
+
+
+def test_header_and_meta_disagree_latin1_header():
+    body = "<html><head><meta charset='gb2312'></head><body><p>无锡市投入资金2.3亿元。</p></body></html>".encode("gbk")
+    text, _ = decode_html(body, "text/html; charset=ISO-8859-1")
+    assert "无锡市投入资金2.3亿元" in text
+
+
+def test_source_selectors_take_precedence():
+    html = ("<html><body><div class='crumb'>首页 &gt; 要闻</div><h1>网站名称</h1><div class='tt'>淄博市新建产业学院</div>"
+            "<span class='time'>发布日期：2024年06月18日</span><div class='art'><p>淄博市新建产业学院12个。</p>"
+            "<p>校企共建实训基地40个。</p></div><div class='side'><p>热点：德州市新增企业99家。</p></div></body></html>").encode()
+    page = parse_page(html, "http://x/1.html", "text/html; charset=utf-8",
+                      {"title": "div.tt", "date": "//span[@class='time']/text()", "body": "div.art"})
+    assert page.title == "淄博市新建产业学院"
+    assert page.published == "2024-06-18"
+    assert page.text == "淄博市新建产业学院12个。\n校企共建实训基地40个。"
+
+
+def test_dates_from_chinese_and_time_lines():
+    from crawlers.parse import find_published
+
+    assert find_published("", "发布时间：2023年10月16日 09:30") == "2023-10-16"
+    assert find_published("", "Author:Qilu.com Time:2022.07.29") == "2022-07-29"

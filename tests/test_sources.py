@@ -1,6 +1,8 @@
 """The sources file: the minimal contract loads; every mistake is one line naming file, line and field."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crawlers.sources import SourcesError, load_sources
@@ -57,3 +59,41 @@ def test_not_yaml_and_missing_file(tmp_path):
         load_sources(tmp_path / "missing.yaml")
     with pytest.raises(SourcesError, match="expected a mapping"):
         load_sources(write(tmp_path, "- just a list\n"))
+
+
+def test_extended_fields_and_their_errors(tmp_path):
+    extended = GOOD + """\
+    feeds: ["https://news.example.cn/rss.xml"]
+    sitemaps: ["https://news.example.cn/sitemap.xml"]
+    selectors: {title: "h1.title", date: "//span[@class='time']/text()", body: "div.article"}
+    keywords: [产教融合]
+    politeness: {download_delay: 2, autothrottle: true, concurrency_per_domain: 1, timeout_s: 20, retries: 3}
+"""
+    [src] = load_sources(write(tmp_path, extended))
+    assert src.feeds and src.sitemaps and src.selectors.body == "div.article" and src.politeness.retries == 3
+    for bad, expected in [
+        (extended.replace("https://news.example.cn/rss.xml", "file:///etc/passwd"), "sources[0].feeds: not an http(s) URL"),
+        (extended.replace("div.article", "div[[["), "sources[0].selectors.body: invalid selector"),
+        (extended.replace("retries: 3", "retries: -1"), "sources[0].politeness.retries"),
+    ]:
+        with pytest.raises(SourcesError, match=re.escape(expected)):
+            load_sources(write(tmp_path, bad))
+
+
+def test_bundled_real_sources_validate():
+    from pathlib import Path
+
+    import crawlers
+
+    cfg = load_sources(Path(crawlers.__file__).parent / "data" / "sources_cn.yaml")
+    chinese = [s for s in cfg if s.lang == "zh"]
+    assert len(chinese) >= 6 and all(s.untested for s in cfg)
+    assert all(s.keywords for s in cfg)
+
+
+def test_polite_defaults():
+    from crawlers import settings
+
+    assert settings.ROBOTSTXT_OBEY and settings.AUTOTHROTTLE_ENABLED
+    assert settings.CONCURRENT_REQUESTS_PER_DOMAIN <= 2 and settings.DOWNLOAD_MAXSIZE <= 10 * 1024 * 1024
+    assert 429 in settings.RETRY_HTTP_CODES and 503 in settings.RETRY_HTTP_CODES
