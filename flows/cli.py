@@ -145,6 +145,31 @@ def reextract(db: str = DbOption,
                   f"({counts['irrelevant']} pages failed their keyword filter)")
 
 
+@app.command()
+def schedule(cron: str = typer.Option(..., "--cron", help='Cron expression, e.g. "0 6 * * *" (06:00 daily, server time zone).'),
+             sources: Optional[Path] = typer.Option(None, "--sources", help="Sources file (default: the bundled real sources)."),
+             db: str = DbOption,
+             name: str = typer.Option("cityfacts-scheduled", "--name", help="Deployment name."),
+             since: Optional[str] = SinceOption) -> None:
+    """Run the crawl on a cron schedule: serves a deployment against PREFECT_API_URL, or a Prefect server it starts.
+
+    Prefect's temporary API never fires cron schedules, so this command keeps a real server: the one
+    PREFECT_API_URL names, else a local `prefect server start` it manages and stops on exit.
+    To use a work pool instead, see prefect.yaml (`prefect deploy`).
+    """
+    from importlib import resources
+
+    from crawlers.sources import load_sources
+    from flows.schedule import ScheduleError, serve
+
+    path = sources or Path(str(resources.files("crawlers").joinpath("data", "sources_cn.yaml")))
+    _guarded(load_sources, path)
+    try:
+        serve(cron, path, Path(db), name, _check_date(since, "--since"), announce=lambda m: console.print(m, soft_wrap=True))
+    except ScheduleError as exc:
+        fail(str(exc))
+
+
 sources_app = typer.Typer(help="Inspect and check sources files.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
