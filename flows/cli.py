@@ -293,22 +293,24 @@ def _lang_of(text: str) -> str:
 
 
 def _open_read_only(db: str) -> Any:
-    from pipeline.store import connect
+    from pipeline.readonly import open_read_only
 
-    con = _guarded(connect, db, True, 5.0)
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    return _guarded(open_read_only, db, 5.0)
 
 
 @app.command()
 def sql(query: str = typer.Argument(..., help="A SELECT statement."), db: str = DbOption,
         fmt: Format = typer.Option(Format.table, "--format", help="Output format.")) -> None:
-    """Run a read-only SQL query over the facts (tables: articles, facts, mentions, pages, crawl_runs)."""
+    """Run a read-only SQL query over the facts (see `cityfacts schema` for the tables and views)."""
     import duckdb
 
     from flows.output import emit
+    from pipeline.readonly import QueryRefused, check_query
 
+    try:
+        check_query(query)
+    except QueryRefused as exc:
+        fail(str(exc))
     con = _open_read_only(db)
     try:
         cur = con.execute(query)
@@ -324,46 +326,153 @@ def sql(query: str = typer.Argument(..., help="A SELECT statement."), db: str = 
     emit(columns, rows, fmt.value, console=out)
 
 
-def _compare(db: str, metrics: list[str], cities: Optional[str], fmt: Format, top: int) -> None:
-    from flows.output import emit, short_number
-    from nlp.metrics import label
-    from pipeline.compare import compare as compare_rows
+def _metric_labels() -> dict[str, str]:
+    from nlp.metrics import taxonomy
 
+    return {k: v.get("label", k) for k, v in taxonomy().items()}
+
+
+def _city_name(name: str) -> str:
+    """'济南市', 'jinan' or 'Jinan City' -> 'Jinan', as facts store it."""
+    from nlp.places import gazetteer
+
+    g = gazetteer()
+    place = g.lookup(name.strip().removesuffix(" City").removesuffix(" Province"))
+    return g.city_of(place).name_en if place is not None and place.level != "province" else (place.name_en if place else name.strip())
+
+
+def _compare(db: str, metrics: list[str], cities: Optional[str], fmt: Format, top: int, as_of: Optional[str] = None) -> None:
+    from flows.output import emit
+    from pipeline.compare import compare as compare_rows
+    from pipeline.formatting import figure
+
+    labels = _metric_labels()
+    unknown = [m for m in metrics if m not in labels]
+    if unknown:
+        fail(f"--metric: unknown metric {', '.join(unknown)} (known: {', '.join(labels)})")
+    city_list = [_city_name(c) for c in cities.split(",") if c.strip()] if cities else None
     con = _open_read_only(db)
     try:
-        mets, rows = compare_rows(con, metrics or None, [c.strip() for c in cities.split(",")] if cities else None, top)
+        mets, rows = compare_rows(con, metrics or None, city_list, top, _check_date(as_of, "--as-of"))
     finally:
         con.close()
     if fmt == Format.json:
         for r in rows:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
         return
-    cols = ["city"] + mets
     flat = []
     for r in rows:
         cells: list[Any] = [r["city"]]
         for m in mets:
             cell = r.get(m)
             if cell is None:
-                cells.append("")
+                cells.append("" if fmt == Format.table else None)
+            elif fmt == Format.table:
+                cells.append(f"{figure(cell['value'], cell['unit'], cell['approx'], cell['value_max'])} ({cell['published'] or '?'})")
             else:
-                prefix = {"more_than": ">", "about": "~", "less_than": "<"}.get(cell["approx"] or "", "")
-                unit = {"yuan": " yuan", "percent": "%", "area_m2": " m²", "person_times": " p-t"}.get(cell["unit"], "")
-                cells.append(f"{prefix}{short_number(cell['value'])}{unit} ({cell['published'] or '?'})" if fmt == Format.table else cell["value"])
+                cells.append(cell["value"])
         flat.append(tuple(cells))
-    if fmt == Format.table:
-        cols = ["city"] + [label(m) for m in mets]
-    emit(cols, flat, fmt.value, title="Cities compared: latest value per metric (date reported)", console=out)
+    cols = ["city"] + ([labels.get(m, m) for m in mets] if fmt == Format.table else mets)
+    title = "Cities compared: latest value per metric (date reported)" + (f", as of {as_of}" if as_of else "")
+    emit(cols, flat, fmt.value, title=title, console=out)
 
 
 @app.command()
 def compare(db: str = DbOption,
             metric: list[str] = typer.Option([], "--metric", help="Metric key (repeatable); default: the most reported."),
-            cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city names."),
-            fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+            cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city names (English or Chinese)."),
+            as_of: Optional[str] = typer.Option(None, "--as-of", help="Latest values reported on or before this day (YYYY-MM-DD)."),
+            fmt: Format = typer.Option(Format.table, "--format", help="table, csv, or json (one city per line, with evidence)."),
             top: int = typer.Option(5, "--top", help="How many metrics when none is given.")) -> None:
     """Cities side by side: the latest value of each metric, its date and its source."""
-    _compare(db, metric, cities, fmt, top)
+    _compare(db, metric, cities, fmt, top, as_of)
+
+
+@app.command()
+def city(name: str = typer.Argument(..., help="City name, English or Chinese (Jinan, 济南, 济南市)."), db: str = DbOption,
+         fmt: Format = typer.Option(Format.table, "--format", help="Output format.")) -> None:
+    """One city's profile over time: every figure reported about it, by metric and date."""
+    from flows.output import emit
+    from pipeline.compare import city_profile
+    from pipeline.formatting import figure
+
+    resolved = _city_name(name)
+    con = _open_read_only(db)
+    try:
+        rows = city_profile(con, resolved)
+    finally:
+        con.close()
+    if not rows:
+        fail(f"no facts about {resolved!r} in {db}")
+    if fmt == Format.json:
+        for r in rows:
+            sys.stdout.write(json.dumps({"city": resolved, **r}, ensure_ascii=False) + "\n")
+        return
+    labels = _metric_labels()
+    if fmt == Format.csv:
+        emit(list(rows[0]), [tuple(r.values()) for r in rows], "csv", console=out)
+        return
+    emit(["metric", "date", "value", "counts", "source"],
+         [(labels.get(r["metric"], r["metric"] or "(other)"), r["published"], figure(r["value"], r["unit"], r["approx"], r["value_max"]),
+           r["counted"], r["url"]) for r in rows], "table", title=f"{resolved}: {len(rows)} facts", console=out)
+
+
+@app.command()
+def export(fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+           out_dir: Path = typer.Option(..., "--out", help="Directory to write one file per table into."),
+           db: str = DbOption) -> None:
+    """Export every table and view (facts, latest_facts, articles, ...) as Parquet or CSV files."""
+    from pipeline.export import export as do_export
+    from pipeline.store import connect
+
+    if fmt not in ("parquet", "csv"):
+        fail(f"--format: expected parquet or csv, got {fmt!r}")
+    con = _guarded(connect, db, True, 5.0)
+    try:
+        counts = do_export(con, out_dir, fmt)
+    except OSError as exc:
+        fail(f"{out_dir}: cannot write: {exc.strerror or exc}")
+    finally:
+        con.close()
+    console.print(f"wrote {len(counts)} files to {out_dir}: " + ", ".join(f"{t} ({n})" for t, n in counts.items()), soft_wrap=True)
+
+
+@app.command()
+def report(out_file: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write."), db: str = DbOption) -> None:
+    """One self-contained HTML report: bar charts per metric, trends, and the evidence for every number."""
+    from pipeline.report import build
+
+    con = _open_read_only(db)
+    try:
+        page = build(con, _metric_labels())
+    finally:
+        con.close()
+    try:
+        out_file.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{out_file}: cannot write: {exc.strerror or exc}")
+    console.print(f"wrote {out_file} ({len(page) // 1024} KiB); open it in any browser, no network needed")
+
+
+@app.command("schema")
+def schema_cmd(db: Optional[str] = typer.Option(None, "--db", help="Describe this database (default: a fresh, empty one).")) -> None:
+    """The tables and views, with what every column means (Markdown)."""
+    import tempfile
+
+    from pipeline.docs import render_markdown
+    from pipeline.store import connect
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = _guarded(connect, db, True, 5.0) if db else connect(Path(tmp) / "empty.duckdb")
+        try:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_type, table_name").fetchall()]
+            columns_of = {t: [(c, typ) for c, typ in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [t]).fetchall()] for t in tables}
+        finally:
+            con.close()
+    sys.stdout.write(render_markdown(columns_of))
 
 
 def main() -> None:  # pragma: no cover

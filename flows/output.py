@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.formatting import fmt_number, short_number  # noqa: F401 (re-exported for the CLI)
+
 
 def _plain(v: Any) -> Any:
     if isinstance(v, (date, datetime)):
@@ -20,16 +22,6 @@ def _plain(v: Any) -> Any:
     if isinstance(v, bytes):
         return f"<{len(v)} bytes>"
     return v
-
-
-def fmt_number(v: Any) -> str:
-    if isinstance(v, float):
-        if v.is_integer():
-            return f"{int(v):,}"
-        return f"{v:,.2f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return "" if v is None else str(v)
 
 
 def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None,
@@ -50,12 +42,3 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str |
             table.add_row(*(fmt_number(_plain(v)) for v in r))
         (console or Console()).print(table)
 
-
-def short_number(v: Any) -> str:
-    """1.2bn, 150m, 86,000: readable in a narrow comparison table."""
-    if not isinstance(v, (int, float)):
-        return fmt_number(v)
-    for scale, suffix in ((1e9, "bn"), (1e6, "m")):
-        if abs(v) >= scale:
-            return f"{v / scale:,.2f}".rstrip("0").rstrip(".") + suffix
-    return fmt_number(v)

@@ -78,6 +78,16 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
     return [(0, len(doc_text(doc)))]
 
 
+CLAUSE_BREAK = re.compile(r"[,，;；。:：!?！？]")
+
+
+def clause_of(text: str, start: int, end: int, sent: tuple[int, int]) -> str:
+    """The clause around a figure: money is classified by the words near it, not by the whole sentence."""
+    left = max((m.end() for m in CLAUSE_BREAK.finditer(text, sent[0], start)), default=sent[0])
+    m = CLAUSE_BREAK.search(text, end, sent[1])
+    return text[left:m.start() if m else sent[1]]
+
+
 PLACE_WORDS = re.compile(r"(?:[市省县区]|城市|地市|cities|provinces|counties|districts|prefectures|municipalities)$", re.I)
 
 
@@ -135,7 +145,7 @@ def figures_component(doc: Doc) -> Doc:
         facts.append(Fact(
             value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
             unit=unit, approx=c.approx, counted=counted,
-            metric=classify(counted, sentence, unit, lang),
+            metric=classify(counted, clause_of(text, c.start, c.end, sent), unit, lang),
             city=city,
             start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
         ))

@@ -26,19 +26,22 @@ def taxonomy() -> dict[str, dict[str, Any]]:
     return data
 
 
-def classify(counted: str | None, sentence: str, unit: str, lang: str) -> str | None:
+def classify(counted: str | None, context: str, unit: str, lang: str) -> str | None:
+    """The first key whose keywords occur in what the figure counts; for money with no such noun, in its clause.
+
+    Two passes, so that a clause mentioning 资金 cannot claim a figure whose own noun says 投资.
+    """
     counted_l = (counted or "").lower()
-    sentence_l = sentence.lower()
-    for key, entry in taxonomy().items():
-        if unit not in entry.get("units", []):
-            continue
+    keys = [(key, entry) for key, entry in taxonomy().items() if unit in entry.get("units", [])]
+    for key, entry in keys:
         words = [w.lower() for w in entry.get(lang, [])]
-        if "" in words:
+        if "" in words or (counted_l and any(w in counted_l for w in words)):
             return key
-        if counted_l and any(w in counted_l for w in words):
-            return key
-        if unit == "yuan" and any(w in sentence_l for w in words):
-            return key
+    if unit == "yuan":
+        context_l = context.lower()
+        for key, entry in keys:
+            if any(w and w.lower() in context_l for w in entry.get(lang, [])):
+                return key
     return None
 
 

@@ -85,6 +85,8 @@ DDL = [
         published DATE,
         lang VARCHAR,
         extractor_version VARCHAR)""",
+    # Links that redirected to a stored page: known, so not fetched again.
+    """CREATE TABLE IF NOT EXISTS url_aliases (alias VARCHAR PRIMARY KEY, url VARCHAR)""",
     """CREATE OR REPLACE VIEW latest_facts AS
         SELECT * EXCLUDE (rn) FROM (
             SELECT f.*, row_number() OVER (
@@ -108,8 +110,6 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE pages ADD COLUMN IF NOT EXISTS relevant BOOLEAN",
         "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS articles INTEGER",
         "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS facts INTEGER",
-        # Links that redirected to a stored page: known, so not fetched again.
-        "CREATE TABLE IF NOT EXISTS url_aliases (alias VARCHAR PRIMARY KEY, url VARCHAR)",
     ],
 }
 
