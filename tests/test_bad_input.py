@@ -1,0 +1,86 @@
+"""Bad input never gives a traceback: fuzzed number parsers and extractor, huge texts, absurd numbers, bad files."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp import figures_en, figures_zh
+from nlp.numbers import parse_digits, parse_en_words, parse_zh
+
+CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
+ZH_ALPHABET = "零〇一二两三四五六七八九十百千万亿0123456789０１２３.,%％余多近约超逾第年月日个所家项名人次元万亿平方米亩公顷至-、，。十四五“”"
+EN_WORDS = ["one", "two", "twelve", "Sixty-five", "hundred", "thousand", "million", "billion", "yuan", "RMB", "$", "¥", "%",
+            "percent", "more", "than", "about", "nearly", "to", "-", "mu", "hectares", "square", "meters", "No.", "in", "2021",
+            "first", "batch", "of", "enterprises", "students", "1,234", "3.5", "0531-86061234", "'", '"', "(", ")", "1 1", "+",
+            "Jinan", "City", "- END -", "\n", "Five-Year", "Plan", "person-times", "1e30", "½"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=ZH_ALPHABET, max_size=40))
+def test_chinese_numbers_never_crash(s):
+    value = parse_zh(s)
+    assert value is None or isinstance(value, float)
+    for c in figures_zh.candidates(s):
+        assert 0 <= c.start < c.end <= len(s)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(EN_WORDS), max_size=25).map(" ".join))
+def test_english_numbers_never_crash(s):
+    assert parse_en_words(s) is None or parse_en_words(s) >= 0
+    assert parse_digits(s) is None or isinstance(parse_digits(s), float)
+    for c in figures_en.candidates(s):
+        assert 0 <= c.start < c.end <= len(s)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(EN_WORDS), max_size=40).map(" ".join),
+                 st.text(alphabet=ZH_ALPHABET + "济南青岛产教融合型企业实训基地", max_size=80),
+                 st.text(max_size=60)))
+def test_extractor_never_crashes(extractor, s):
+    ex = extractor.extract(s)
+    for f in ex.facts:
+        assert s[f.start:f.end] == f.text
+        assert f.unit in ("yuan", "percent", "count", "people", "person_times", "area_m2", "other")
+
+
+def test_absurd_numbers_are_dropped(extractor):
+    ex = extractor.extract("The fund reached 90000000000000000000000000000000 yuan; 7 colleges joined.", "en")
+    assert [(f.text, f.value) for f in ex.facts] == [("7", 7)]
+    ex = extractor.extract("资金达到100000000000000000亿元，建成5所学校。", "zh")
+    assert [(f.text, f.value) for f in ex.facts] == [("5所", 5)]
+
+
+def test_huge_and_binary_files_are_one_line_errors(tmp_path):
+    huge = tmp_path / "huge.txt"
+    huge.write_text("Jinan has 5 training bases. " * 200_000)  # 5.6 MB
+    binary = tmp_path / "image.png"
+    binary.write_bytes(bytes(range(256)) * 100)
+    good = tmp_path / "good.txt"
+    good.write_text("Zibo has 52 integration enterprises.")
+    out = subprocess.run([*CLI, "extract", str(huge), str(binary), str(good), "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert any(str(huge) in e and "limit is 500,000" in e for e in errors)
+    assert "Traceback" not in out.stderr
+    assert '"main_city": "Zibo"' in out.stdout, "the good file is still extracted"
+
+
+def test_sources_file_that_is_not_yaml_or_not_text(tmp_path):
+    binary = tmp_path / "sources.yaml"
+    binary.write_bytes(b"\xff\xfe\x00garbage\x00")
+    for args in (["sources", "check", str(binary)], ["run", "--sources", str(binary)]):
+        out = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1 and str(binary) in out.stderr and "Traceback" not in out.stderr
+
+
+def test_missing_database_and_bad_dates_are_one_line(tmp_path):
+    for args in (["sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb")],
+                 ["compare", "--db", str(tmp_path / "none.duckdb")],
+                 ["compare", "--as-of", "yesterday", "--db", str(tmp_path / "none.duckdb")]):
+        out = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1 and "error:" in out.stderr and "Traceback" not in out.stderr, out.stderr
+        assert ("--as-of: expected a date" in out.stderr) == ("yesterday" in args)
