@@ -11,7 +11,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import extraction, parsing
+import json
+import subprocess
+
+from bench import crawl, extraction, load, parsing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +62,41 @@ def main() -> int:
         "without its HMM (5x faster) on a domain dictionary (nlp/data/zh_userdict.txt), which keeps the noun runs whole.",
         "",
     ]
+    ld = load.run(n_articles=4_000 if quick else 20_000)
+    lines += ["## Loading facts into DuckDB (`python -m bench.load`)", "",
+              f"{ld['facts']:,} facts of {ld['articles']:,} articles, one Arrow table, into a fresh database each round:", "",
+              "| path | facts/s | ratio to bare |", "|---|---|---|",
+              f"| bare `INSERT INTO facts SELECT * FROM arrow_table` | {ld['bare_rate']:,.0f} | 1.00 |",
+              f"| cityfacts `load_article_tables` (replace articles' facts and mentions, insert, mark pages, one transaction) "
+              f"| {ld['ours_rate']:,.0f} | {ld['ratio']:.2f} |",
+              f"| (before that) building the Arrow tables from extracted records | {ld['build_rate']:,.0f} | |", "",
+              "Targets: ratio ≥ 0.8 and ≥ 500,000 facts/s. facts and mentions carry no primary-key index: with one",
+              "(schema v2) the same load ran at about 390,000 facts/s against 445,000 bare, the ART index being most",
+              "of both; uniqueness comes from the load itself (an article's rows are deleted and inserted in one",
+              "transaction; tests check it after crashes and re-runs). Building Arrow from Python records is the",
+              "slower step, but extraction produces about 50 reports (500 facts) a second, far below either.", ""]
+    cr = crawl.crawl(500 if quick else 2000)
+    lines += ["## Crawling on loopback (`python -m bench.crawl crawl 2000`)", "",
+              "| crawler | pages | requests/s | ratio |", "|---|---|---|---|",
+              f"| `scrapy bench` (Scrapy's own link server, 10 s, no item processing) | | {cr['scrapy_bench_rate']:.0f} | 1.00 |",
+              f"| cityfacts crawl of the generated site (politeness off), child process start included "
+              f"| {cr['pages']:,} | {cr['ours_rate']:.0f} | {cr['ratio']:.2f} |", "",
+              "Both share the 2 cores with their HTTP server. `scrapy bench` is bound by its own server, which builds",
+              "each page of links on the fly; ours serves pre-rendered templates from a threaded server, and each",
+              "page is kept (compressed into the spool), so the comparison says the crawl adds no bottleneck of its",
+              "own on top of Scrapy, not that it is faster than Scrapy.", ""]
+    n_e2e = "300" if quick else "2000"
+    e2e = json.loads(subprocess.run([sys.executable, "-m", "bench.crawl", "e2e", n_e2e], capture_output=True, text=True,
+                                    check=True, cwd=ROOT).stdout.splitlines()[-1])
+    lines += [f"## End to end: {e2e['pages']:,} generated report pages (`python -m bench.crawl e2e {n_e2e}`)", "",
+              "| stage | seconds | share |", "|---|---|---|"]
+    for stage, secs in e2e["stages"].items():
+        lines.append(f"| {stage} | {secs:.1f} | {100 * secs / e2e['total']:.0f}% |")
+    lines += [f"| total | {e2e['total']:.1f} | {e2e['pages'] / e2e['total']:.1f} pages/s |", "",
+              f"{e2e['articles']:,} articles and {e2e['facts']:,} facts loaded. Peak memory: {e2e['peak_mib_main']:.0f} MiB "
+              f"in the flow's process (spaCy models, extraction), {e2e['peak_mib_crawler']:.0f} MiB in the crawler's child process.",
+              "Extraction dominates, as the extraction benchmark above predicts (en_core_web_sm's parser); Prefect's",
+              "own overhead comes on top when run as a flow (see DESIGN.md: 4-6 s per flow run against a server).", ""]
     lines += ["## Main text: `cityfacts parse` against trafilatura's default output", "",
               "The demo site's 18 report pages (real chrome: navigation, breadcrumbs, date line, share widget,",
               "related-articles block, footer; UTF-8, GBK and GB2312), scored against their known body text",

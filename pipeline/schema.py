@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
@@ -31,7 +31,9 @@ DDL = [
         unchanged_pages INTEGER,
         failed INTEGER,
         duration_s DOUBLE,
-        status VARCHAR)""",
+        status VARCHAR,
+        articles INTEGER,
+        facts INTEGER)""",
     """CREATE TABLE IF NOT EXISTS crawl_failures (
         run_id VARCHAR,
         url VARCHAR,
@@ -45,7 +47,8 @@ DDL = [
         content_type VARCHAR,
         content_hash VARCHAR,
         html_z BLOB,
-        run_id VARCHAR)""",
+        run_id VARCHAR,
+        relevant BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS articles (
         id VARCHAR PRIMARY KEY,
         url VARCHAR UNIQUE,
@@ -59,16 +62,17 @@ DDL = [
         content_hash VARCHAR,
         extractor_version VARCHAR,
         extracted_at TIMESTAMPTZ)""",
+    # facts and mentions carry no primary-key index: a load deletes an article's rows and inserts them anew
+    # in one transaction, which keeps them unique, and an index would cost 85% of the insert speed.
     """CREATE TABLE IF NOT EXISTS mentions (
         article_id VARCHAR,
         kind VARCHAR,
         name VARCHAR,
         start INTEGER,
         "end" INTEGER,
-        text VARCHAR,
-        PRIMARY KEY (article_id, kind, start))""",
+        text VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS facts (
-        id VARCHAR PRIMARY KEY,
+        id VARCHAR,
         article_id VARCHAR,
         url VARCHAR,
         city VARCHAR,
@@ -103,7 +107,8 @@ DDL = [
 ]
 
 
-# Changes to a database made by an earlier version, applied in order, once each.
+# DDL above is the current shape (what a new file gets). These bring a file made by an earlier
+# version up to it, applied in order, once each.
 MIGRATIONS: dict[int, list[str]] = {
     2: [
         # NULL: not judged yet; false: fails the source's keyword filter (kept, not extracted).
@@ -111,7 +116,18 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS articles INTEGER",
         "ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS facts INTEGER",
     ],
+    3: [  # drop the primary-key indexes on facts and mentions (DuckDB cannot drop a constraint in place)
+        "DROP VIEW IF EXISTS latest_facts",
+        "DROP VIEW IF EXISTS city_metrics",
+        "CREATE TABLE facts_v3 AS SELECT * FROM facts",
+        "DROP TABLE facts",
+        "ALTER TABLE facts_v3 RENAME TO facts",
+        "CREATE TABLE mentions_v3 AS SELECT * FROM mentions",
+        "DROP TABLE mentions",
+        "ALTER TABLE mentions_v3 RENAME TO mentions",
+    ],
 }
+VIEWS = [stmt for stmt in DDL if "VIEW" in stmt]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -120,13 +136,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         for stmt in DDL:
             con.execute(stmt)
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-        current = row[0] if row and row[0] is not None else 1
+        # A database without a version row was just created by DDL above: it is current already.
+        current = row[0] if row and row[0] is not None else SCHEMA_VERSION
         for version in sorted(MIGRATIONS):
             if version > current:
                 for stmt in MIGRATIONS[version]:
                     con.execute(stmt)
-        if row is None or row[0] is None:
-            for stmt in (s for v in sorted(MIGRATIONS) for s in MIGRATIONS[v]):
+        if current < SCHEMA_VERSION:
+            for stmt in VIEWS:  # views dropped by a migration come back
                 con.execute(stmt)
         if current < SCHEMA_VERSION or row[0] is None:
             con.execute("DELETE FROM schema_version")

@@ -302,9 +302,17 @@ def read_pages(con: duckdb.DuckDBPyConnection, urls: list[str]) -> list[StoredPa
     return [StoredPage(u, s, ct or "", h, zlib.decompress(z)) for u, s, ct, h, z in rows]
 
 
-def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord], irrelevant: list[str] | None = None,
-                  run_id: str | None = None) -> dict[str, int]:
-    """Replace these articles' rows, facts and mentions, and record which pages were judged, in one transaction."""
+@dataclass
+class ArticleTables:
+    """Arrow tables for one load: what bulk loading takes, whoever built them."""
+
+    articles: pa.Table
+    mentions: pa.Table
+    facts: pa.Table
+    judged: pa.Table  # url, relevant
+
+
+def article_tables(articles: list[ArticleRecord], irrelevant: list[str] | None = None) -> ArticleTables:
     now = datetime.now(timezone.utc)
     articles = list({a.url: a for a in articles}.values())
     art_tbl = pa.table({
@@ -321,10 +329,15 @@ def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord],
     men = [(article_id(a.url), m.kind, m.name, m.start, m.end, m.text) for a in articles for m in a.extraction.mentions]
     men = list({(r[0], r[1], r[3]): r for r in men}.values())
     men_tbl = pa.table({k: [r[i] for r in men] for i, k in enumerate(MENTIONS_SCHEMA.names)}, schema=MENTIONS_SCHEMA)
-    facts_tbl = _facts_table(articles)
     judged = pa.table({"url": [a.url for a in articles] + list(irrelevant or []),
-                       "relevant": [True] * len(articles) + [False] * len(irrelevant or [])})
-    with transaction(con), _registered(con, new_articles=art_tbl, new_mentions=men_tbl, new_facts=facts_tbl, judged=judged):
+                       "relevant": [True] * len(articles) + [False] * len(irrelevant or [])},
+                      schema=pa.schema([("url", pa.string()), ("relevant", pa.bool_())]))
+    return ArticleTables(art_tbl, men_tbl, _facts_table(articles), judged)
+
+
+def load_article_tables(con: duckdb.DuckDBPyConnection, t: ArticleTables, run_id: str | None = None) -> dict[str, int]:
+    """Replace these articles' rows, facts and mentions, and record which pages were judged, in one transaction."""
+    with transaction(con), _registered(con, new_articles=t.articles, new_mentions=t.mentions, new_facts=t.facts, judged=t.judged):
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM articles WHERE id IN (SELECT id FROM new_articles)")
@@ -336,8 +349,14 @@ def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord],
         fault_point("load-articles")
         if run_id:
             con.execute("UPDATE crawl_runs SET articles = coalesce(articles, 0) + ?, facts = coalesce(facts, 0) + ? WHERE run_id = ?",
-                        [len(articles), facts_tbl.num_rows, run_id])
-    return {"articles": len(articles), "facts": facts_tbl.num_rows, "irrelevant": len(irrelevant or [])}
+                        [t.articles.num_rows, t.facts.num_rows, run_id])
+    irrelevant = t.judged.num_rows - t.articles.num_rows
+    return {"articles": t.articles.num_rows, "facts": t.facts.num_rows, "irrelevant": irrelevant}
+
+
+def load_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRecord], irrelevant: list[str] | None = None,
+                  run_id: str | None = None) -> dict[str, int]:
+    return load_article_tables(con, article_tables(articles, irrelevant), run_id)
 
 
 def load(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], articles: list[ArticleRecord],

@@ -46,3 +46,23 @@ def test_failed_load_leaves_nothing_behind(tmp_path, extractor):
 def test_read_only_open_of_missing_database_is_a_clear_error(tmp_path):
     with pytest.raises(store.DatabaseError, match="no such database"):
         store.connect(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_a_version_1_database_is_migrated(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_version (version INTEGER)")
+    con.execute("INSERT INTO schema_version VALUES (1)")
+    con.execute("""CREATE TABLE pages (url VARCHAR PRIMARY KEY, source VARCHAR, fetched_at TIMESTAMPTZ, status INTEGER,
+                   content_type VARCHAR, content_hash VARCHAR, html_z BLOB, run_id VARCHAR)""")
+    con.execute("""CREATE TABLE facts (id VARCHAR PRIMARY KEY, article_id VARCHAR, url VARCHAR, city VARCHAR, metric VARCHAR,
+                   value DOUBLE, value_max DOUBLE, unit VARCHAR, approx VARCHAR, counted VARCHAR, text VARCHAR, sentence VARCHAR,
+                   start INTEGER, "end" INTEGER, published DATE, lang VARCHAR, extractor_version VARCHAR)""")
+    con.execute("INSERT INTO facts (id, city, metric, value) VALUES ('f1', 'Zibo', 'majors', 3)")
+    con.close()
+    with store.writer(db) as con:
+        assert con.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+        assert "relevant" in [r[0] for r in con.execute("DESCRIBE pages").fetchall()]
+        assert con.execute("SELECT city, value FROM latest_facts").fetchall() == [("Zibo", 3.0)]
+    with store.writer(db) as con:  # migrating again changes nothing
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 1

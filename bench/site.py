@@ -1,0 +1,91 @@
+"""A generated news site of N report pages on 127.0.0.1, for crawl and end-to-end benchmarks.
+
+Pages are built from templates with the demo site's chrome (navigation,
+date line, share widget, related articles, footer): half English, half
+Chinese, fictional cities and figures, 50 links per list page.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from flows.demo_server import render_article
+
+CITIES = [("Jinan", "济南市"), ("Qingdao", "青岛市"), ("Wuxi", "无锡市"), ("Suzhou", "苏州市"), ("Hefei", "合肥市"),
+          ("Ningbo", "宁波市"), ("Changsha", "长沙市"), ("Zibo", "淄博市"), ("Weifang", "潍坊市"), ("Xiamen", "厦门市")]
+EN = ["{c} has {a} provincial-level production and education integration enterprises and {b} industrial colleges.",
+      "The city built {a} training bases this year and trained more than {b},000 students.",
+      "{c} allocated {a} million yuan in subsidy funds to {b} vocational colleges.",
+      "About {a}% of graduates stayed in {c}, and {b} new majors were added."]
+ZH = ["{c}累计培育产教融合型企业{a}家，建成产业学院{b}个。", "全市建成实训基地{a}个，培训职工{b}万人次。",
+      "{c}安排专项资金{a}00万元，支持{b}所职业院校建设。", "毕业生本地就业率约{a}%，新增专业{b}个。"]
+PER_LIST = 50
+SITE = {"site_name": "Generated Daily (benchmark)", "related": [
+    {"title": "Yichang holds a press conference", "teaser": "Yichang announced 12 measures and 600 million yuan..."}]}
+
+
+def article(i: int) -> dict[str, Any]:
+    rnd = random.Random(i)
+    en, zh = CITIES[i % len(CITIES)]
+    lang = "en" if i % 2 == 0 else "zh"
+    lines = EN if lang == "en" else ZH
+    body = [rnd.choice(lines).format(c=en if lang == "en" else zh, a=rnd.randint(2, 90), b=rnd.randint(2, 40))
+            for _ in range(rnd.randint(3, 6))]
+    title = f"{en} report {i}" if lang == "en" else f"{zh}产教融合工作报道{i}"
+    return {"id": f"art_{i:05d}", "lang": lang, "encoding": "utf-8" if i % 3 else ("gbk" if lang == "zh" else "utf-8"),
+            "date": f"2024-{(i % 12) + 1:02d}-{(i % 27) + 1:02d}", "source": "Generated Daily", "title": title, "body": body}
+
+
+class GeneratedSite:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                body, ctype = site.page(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                body = body if body is not None else b"not found"
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "GeneratedSite":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def page(self, path: str) -> tuple[bytes | None, str]:
+        if path == "/robots.txt":
+            return b"User-agent: *\nAllow: /\n", "text/plain"
+        if path.startswith("/list/"):
+            p = int(path.removeprefix("/list/").removesuffix(".html"))
+            ids = range((p - 1) * PER_LIST, min(p * PER_LIST, self.n))
+            links = "".join(f"<li><a href='/a/{i}.html'>report {i}</a></li>" for i in ids)
+            nxt = f"<a href='/list/{p + 1}.html'>next</a>" if p * PER_LIST < self.n else ""
+            return f"<html><body><ul>{links}</ul>{nxt}</body></html>".encode(), "text/html; charset=utf-8"
+        if path.startswith("/a/"):
+            i = int(path.removeprefix("/a/").removesuffix(".html"))
+            if 0 <= i < self.n:
+                a = article(i)
+                return render_article(a, SITE, []).encode(a["encoding"], "xmlcharrefreplace"), f"text/html; charset={a['encoding']}"
+        return None, "text/plain"
+
+    def sources_yaml(self) -> str:
+        return (f"sources:\n  - name: generated\n    start_urls: ['{self.url}/list/1.html']\n"
+                f"    article_pattern: '/a/\\d+\\.html$'\n    follow_pattern: '/list/\\d+\\.html$'\n    lang: auto\n"
+                f"    politeness: {{download_delay: 0, autothrottle: false, concurrency_per_domain: 16}}\n")
