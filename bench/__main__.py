@@ -74,7 +74,7 @@ def main() -> int:
               "(schema v2) the same load ran at about 390,000 facts/s against 445,000 bare, the ART index being most",
               "of both; uniqueness comes from the load itself (an article's rows are deleted and inserted in one",
               "transaction; tests check it after crashes and re-runs). Building Arrow from Python records is the",
-              "slower step, but extraction produces about 50 reports (500 facts) a second, far below either.", ""]
+              "slower step, but extraction yields tens of reports a second (end to end, below), far below either.", ""]
     cr = crawl.crawl(500 if quick else 2000)
     lines += ["## Crawling on loopback (`python -m bench.crawl crawl 2000`)", "",
               "| crawler | pages | requests/s | ratio |", "|---|---|---|---|",

@@ -7,11 +7,10 @@ Chinese, fictional cities and figures, 50 links per list page.
 from __future__ import annotations
 
 import random
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from flows.demo_server import render_article
+from flows.loopback import LoopbackSite
 
 CITIES = [("Jinan", "济南市"), ("Qingdao", "青岛市"), ("Wuxi", "无锡市"), ("Suzhou", "苏州市"), ("Hefei", "合肥市"),
           ("Ningbo", "宁波市"), ("Changsha", "长沙市"), ("Zibo", "淄博市"), ("Weifang", "潍坊市"), ("Xiamen", "厦门市")]
@@ -38,36 +37,14 @@ def article(i: int) -> dict[str, Any]:
             "date": f"2024-{(i % 12) + 1:02d}-{(i % 27) + 1:02d}", "source": "Generated Daily", "title": title, "body": body}
 
 
-class GeneratedSite:
+class GeneratedSite(LoopbackSite):
     def __init__(self, n: int) -> None:
+        super().__init__()
         self.n = n
-        site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                body, ctype = site.page(self.path.split("?")[0])
-                self.send_response(200 if body is not None else 404)
-                body = body if body is not None else b"not found"
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "GeneratedSite":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, h: Any, path: str) -> None:
+        body, ctype = self.page(path)
+        self.respond(h, 200 if body is not None else 404, body if body is not None else b"not found", ctype)
 
     def page(self, path: str) -> tuple[bytes | None, str]:
         if path == "/robots.txt":

@@ -9,15 +9,15 @@ crawler must never fetch. Some Chinese pages are served as GBK/GB2312.
 from __future__ import annotations
 
 import html
-import threading
 from dataclasses import dataclass
 from email.utils import format_datetime
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from flows.loopback import LoopbackSite
 
 PER_PAGE = 4
 
@@ -117,38 +117,16 @@ def build_pages(base: str) -> dict[str, Page]:
     return pages
 
 
-class DemoSite:
+class DemoSite(LoopbackSite):
     """Serve the demo site on 127.0.0.1 on a free port; use as a context manager."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.requests: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                site.requests.append(self.path)
-                page = site.pages.get(self.path.split("?")[0])
-                if page is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(len(page.body)))
-                self.end_headers()
-                self.wfile.write(page.body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.url = f"http://{host}:{self.server.server_address[1]}"
+        super().__init__(host, port)
         self.pages = build_pages(self.url)
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "DemoSite":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, h: Any, path: str) -> None:
+        page = self.pages.get(path)
+        if page is None:
+            h.send_error(404)
+            return
+        self.respond(h, 200, page.body, page.content_type)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import gzip
 import socket
-import threading
 import time
 from email.utils import format_datetime
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from flows.loopback import LoopbackSite
 
 GOOD = {
     "ok1": ("Zibo adds integration enterprises", "2024-05-01",
@@ -42,62 +42,29 @@ def page_html(title: str, day: str, body: str, charset: str = "utf-8", extra: st
             f"<footer>Copyright 2024 Tel 0531-12345678</footer></body></html>")
 
 
-class FaultSite:
+class FaultSite(LoopbackSite):
+    protocol_version = "HTTP/1.1"
+
     def __init__(self, timeout_s: float = 3.0) -> None:
-        self.requests: list[tuple[float, str]] = []
+        super().__init__()
         self.user_agents: set[str] = set()
         self.hosts: set[str] = set()
         self.healthy = False
         self.version = 1
         self.hits: dict[str, int] = {}
         self.timeout_s = timeout_s
-        site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-                     headers: dict[str, str] | None = None, length: int | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body) if length is None else length))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                path = self.path.split("?")[0]
-                site.user_agents.add(self.headers.get("User-Agent", ""))
-                site.hosts.add(self.headers.get("Host", ""))
-                site.requests.append((time.monotonic(), path))
-                site.hits[path] = site.hits.get(path, 0) + 1
-                try:
-                    site.route(self, path)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FaultSite":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, h: Any, path: str) -> None:
+        self.user_agents.add(h.headers.get("User-Agent", ""))
+        self.hosts.add(h.headers.get("Host", ""))
+        self.hits[path] = self.hits.get(path, 0) + 1
+        self.route(h, path)
 
     def heal(self) -> None:
         self.healthy = True
 
     def fetched(self, path: str) -> int:
-        return sum(1 for _, p in self.requests if p == path)
+        return self.requests.count(path)
 
     def article(self, name: str) -> bytes:
         if name in GOOD:
@@ -110,7 +77,7 @@ class FaultSite:
 
     def route(self, h: Any, path: str) -> None:
         if path == "/robots.txt":
-            return h.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            return self.respond(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if path in ("/list_1.html", "/list_2.html"):
             names = ["ok1", "ok2", *FAULTS[:6]] if path == "/list_1.html" else ["ok3", *FAULTS[6:]]
             links = "".join(f"<li><a href='/a/{n}.html'>{n}</a></li>" for n in names)
@@ -118,57 +85,57 @@ class FaultSite:
             more = ("<a href='/list_2.html'>Next</a>" if path == "/list_1.html" else
                     f"<a href='/private/secret.html'>x</a><a href='http://localhost:{port}/a/offsite.html'>off</a>"
                     f"<a href='ftp://127.0.0.1/a/ftp.html'>ftp</a>")
-            return h.send(200, f"<html><body><ul>{links}</ul>{more}</body></html>".encode())
+            return self.respond(h, 200, f"<html><body><ul>{links}</ul>{more}</body></html>".encode())
         if path == "/feed.xml":
             items = "".join(
                 f"<item><title>{n}</title><link>{self.url}/a/{n}.html</link>"
                 f"<pubDate>{format_datetime(datetime.fromisoformat(GOOD[n][1]).replace(tzinfo=timezone.utc))}</pubDate></item>"
                 for n in ("feed1", "feed_old", "sports"))
-            return h.send(200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}</channel></rss>".encode(),
+            return self.respond(h, 200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}</channel></rss>".encode(),
                           "application/rss+xml")
         if path == "/sitemap.xml":
-            return h.send(200, (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            return self.respond(h, 200, (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                                 f"<sitemap><loc>{self.url}/sitemap-a.xml.gz</loc><lastmod>2024-06-02</lastmod></sitemap>"
                                 f"</sitemapindex>").encode(), "application/xml")
         if path == "/sitemap-a.xml.gz":
             xml = "".join(f"<url><loc>{self.url}/a/{n}.html</loc><lastmod>{GOOD[n][1]}</lastmod></url>" for n in ("map1", "map_old"))
             body = gzip.compress(f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{xml}</urlset>".encode())
-            return h.send(200, body, "application/x-gzip")
+            return self.respond(h, 200, body, "application/x-gzip")
         if not path.startswith(("/a/", "/private/")):
-            return h.send(404, b"not found")
+            return self.respond(h, 404, b"not found")
         name = path.rsplit("/", 1)[1].removesuffix(".html")
         if self.healthy or name in GOOD:
-            return h.send(200, self.article(name))
+            return self.respond(h, 200, self.article(name))
         if name == "e500":
-            return h.send(500, b"server error")
+            return self.respond(h, 500, b"server error")
         if name == "e503":
             if self.hits[path] <= 1:
-                return h.send(503, b"busy", headers={"Retry-After": "1"})
-            return h.send(200, self.article(name))
+                return self.respond(h, 503, b"busy", headers={"Retry-After": "1"})
+            return self.respond(h, 200, self.article(name))
         if name == "timeout":
             time.sleep(self.timeout_s)
-            return h.send(200, self.article(name))
+            return self.respond(h, 200, self.article(name))
         if name == "reset":
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             h.connection.close()
             return None
         if name == "truncated":
             body = self.article(name)
-            return h.send(200, body[: len(body) // 2], length=len(body))
+            return self.respond(h, 200, body[: len(body) // 2], length=len(body))
         if name == "loop":
-            return h.send(302, b"", headers={"Location": "/a/loop.html"})
+            return self.respond(h, 302, b"", headers={"Location": "/a/loop.html"})
         if name == "moved":
-            return h.send(301, b"", headers={"Location": "/a/ok3.html"})
+            return self.respond(h, 301, b"", headers={"Location": "/a/ok3.html"})
         if name == "big":
-            return h.send(200, b"<html><body><p>" + b"x" * 300_000 + b"</p></body></html>")
+            return self.respond(h, 200, b"<html><body><p>" + b"x" * 300_000 + b"</p></body></html>")
         if name == "malformed":
             html = "<html><body><div><p>Weihai has 8 industrial colleges<div><p>and 19 training bases.<span></body>"
-            return h.send(200, html.encode())
+            return self.respond(h, 200, html.encode())
         if name == "empty":
-            return h.send(200, b"")
+            return self.respond(h, 200, b"")
         if name == "binary":
-            return h.send(200, bytes(range(256)) * 20)
+            return self.respond(h, 200, bytes(range(256)) * 20)
         if name == "gbk_lie":
             html = page_html("泰安市产教融合", "2024-05-11", "泰安市累计培育产教融合型企业35家，建成实训基地120个。", charset="utf-8")
-            return h.send(200, html.encode("gbk"), "text/html; charset=utf-8")
-        return h.send(404, b"no")
+            return self.respond(h, 200, html.encode("gbk"), "text/html; charset=utf-8")
+        return self.respond(h, 404, b"no")

@@ -87,7 +87,7 @@ def test_faults_are_recorded_good_pages_stored_once_and_recovery(prefect_api, si
     assert run_row[0] == len(pages) and run_row[1] == len(pages) and run_row[2] == len(failures) and run_row[3] == "completed"
     assert first["failed"] == len(failures)
     # retries back off: the 503 (Retry-After: 1) was fetched again no sooner than a second later
-    times = [t for t, p in site.requests if p == "/a/e503.html"]
+    times = [t for t, p in site.request_times if p == "/a/e503.html"]
     assert len(times) == 2 and times[1] - times[0] >= 0.9
 
     # second run over the unchanged site: list pages, feeds and sitemaps only; no article fetched twice
@@ -95,7 +95,7 @@ def test_faults_are_recorded_good_pages_stored_once_and_recovery(prefect_api, si
     before_facts = q(db, "SELECT count(*) FROM facts")[0][0]
     site.requests.clear()
     run(sources_file, db, site)
-    fetched = {p for _, p in site.requests}
+    fetched = set(site.requests)
     good = {f"/a/{n}.html" for n in ("ok1", "ok2", "ok3", "feed1", "map1", "sports", "gbk_lie", "malformed", "e503")}
     assert not (fetched & good), "stored articles are not fetched again"
     assert {"/list_1.html", "/list_2.html", "/feed.xml", "/sitemap.xml"} <= fetched
