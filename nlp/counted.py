@@ -32,7 +32,8 @@ def _extend(noun: Token, limit: int) -> int:
     """Right edge (exclusive token index) of the counted phrase headed by noun."""
     right = noun.i + 1
     for child in noun.rights:
-        if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN") and not any(c.dep_ == "nummod" for c in child.children):
+        if (child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN") and child.i - noun.i <= 3
+                and not any(c.dep_ == "nummod" for c in child.children)):
             right = max(right, child.i + 1)
         if child.dep_ == "prep" and child.lower_ == "of" and noun.lemma_.lower() in CONTAINERS:
             pobj = [c for c in child.children if c.dep_ == "pobj"]
@@ -92,7 +93,7 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
                 return _phrase(doc, child.i + 1, _extend(pobj[0], limit)), pobj[0]
-    subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ != "PRON"]
     if subj and subj[0].i < span.start:
         s = subj[0]
         return _phrase(doc, s.left_edge.i, s.right_edge.i + 1), s

@@ -146,7 +146,8 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
         nw = next_word.lower().lstrip("-")
         if nw.rstrip(".,") in months or prev_word.lower().rstrip(".") in months:
             continue
-        if not m.group("unit") and (nw in time_nouns or next_word.lower() in time_nouns or re.match(r"-?\s?(year|day|month|week|hour)s?\b", next_word.lower())):
+        if not m.group("unit") and (nw in time_nouns or nw.rstrip(".,;:!?)") in time_nouns or next_word.lower() in time_nouns
+                                    or re.match(r"-?\s?(year|day|month|week|hour)s?\b", next_word.lower())):
             continue
         if not is_words and (re.search(r"\d[ \u00a0]$", text[max(0, num_start - 2):num_start])
                              or (not m.group("unit") and not m.group("mult") and re.match(r"[ \u00a0]\d", text[end:end + 2]))):

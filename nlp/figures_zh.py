@@ -35,7 +35,7 @@ def grammar() -> re.Pattern[str]:
     return re.compile(
         rf"(?P<pre>{pre})?"
         rf"(?:(?P<pctpre>百分之)(?P<pnum>[{ZH_NUM}点]+|{digits})"
-        rf"|(?P<num>{num})(?P<mid>余|多)?"
+        rf"|(?P<num>{num})(?P<mid>余|多)?(?P<mult>[万亿]+(?=[{ZH_NUM}]*[^{ZH_NUM}]))?"
         rf"(?:(?:至|到|-|~|～|—|–)(?P<num2>{num}))?"
         rf"(?P<mid2>余|多)?{unit}?)"
         rf"(?P<post>{post})?"
@@ -117,9 +117,14 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             continue
         if not is_digits and cls == "大" and num not in "一二两三四五六七八九十":
             continue
+        if not is_digits and num[0] in "万亿千百" and ns > 0 and (norm[ns - 1] in "余多" or norm[ns - 1].isdigit()):
+            continue  # the tail of "3000余万元", read whole elsewhere
         value = parse_zh(num)
         if value is None:
             continue
+        if m.group("mult"):  # "3000余万元": more than 30 million
+            for ch in m.group("mult"):
+                value *= {"万": 1e4, "亿": 1e8}[ch]
         if is_digits and re.fullmatch(r"(19|20)\d\d", num) and not has_unit:
             continue
         vmax = parse_zh(m.group("num2")) if m.group("num2") else None

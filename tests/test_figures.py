@@ -41,6 +41,10 @@ def test_english_figures(extractor, text, expected):
     "The 3+4 program and the second batch started on Dec. 2.",
     "Time:2022.07.29 Source: Jinan Daily",
     "One of the colleges joined.",
+    "The office is open from 8 am to 5 pm.",
+    "Grade 3 students aged 18 to 22 joined.",
+    "G20 and 5G projects drew 1,000s of visitors.",
+    "The 13th Five-Year Plan (2016-20) ended.",
 ])
 def test_english_non_figures(extractor, text):
     assert facts(extractor, text, "en") == []
@@ -72,6 +76,9 @@ def test_english_non_figures(extractor, text):
     ("实训楼面积2.5万平方米。", ("2.5万平方米", 25000, None, "area_m2", None)),
     ("数量占全省一半。", ("一半", 50, None, "percent", None)),
     ("销售额突破10亿元。", ("突破10亿元", 1_000_000_000, None, "yuan", "more_than")),
+    ("发放培训补贴3000余万元。", ("3000余万元", 30_000_000, None, "yuan", "more_than")),
+    ("年产值达1.2亿多元。", ("1.2亿多元", 120_000_000, None, "yuan", "more_than")),
+    ("吸引三千余名学员。", ("三千余名", 3000, None, "people", "more_than")),
 ])
 def test_chinese_figures(extractor, text, expected):
     got = facts(extractor, text, "zh")
