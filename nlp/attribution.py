@@ -18,7 +18,8 @@ QUALIFIER = re.compile(r"(?:\b(?:in|of|across|throughout|at|from)\s+(?:the\s+)?|
 NATIONAL = re.compile(r"\b(?:nationwide|across the country|across China|China's|in China|the country's|national total)\b|全国|我国", re.I)
 
 
-PROVINCE_ANAPHORA = re.compile(r"\bthe province's\b|该省|全省(?:共|有|累计)", re.I)
+IN_PLACE = re.compile(r"(?:\s+[a-z][\w-]*){0,3}\s+(?:in|at|from)\s+(?:the\s+)?", re.I)
+PROVINCE_ANAPHORA = re.compile(r"\bthe province's\b|\bprovince-wide\b|\bacross the province\b|该省|全省(?:共|有|累计|已|现有|建成|培育)", re.I)
 
 
 def _apposition(m: PlaceMatch, matches: list[PlaceMatch], prov_code: str, text: str) -> bool:
@@ -67,7 +68,7 @@ def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: l
 
 
 def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], gaz: Gazetteer,
-                main: str | None, org_spans: list[tuple[int, int]], text: str) -> str | None:
+                main: str | None, org_spans: list[tuple[int, int]], text: str, end: int | None = None) -> str | None:
     s, e = sentence
     main_place = gaz.lookup(main) if main else None
     main_prov = main_place.province_adcode if main_place else None
@@ -88,14 +89,19 @@ def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], 
             # "enterprises in Shandong Province" qualifies the article's own city; "Shandong has 300" does not.
             continue
         usable.append((m, target))
-    if not usable and main_place and main_place.level != "province" and PROVINCE_ANAPHORA.search(text[s:pos]):
-        prov = gaz.province_of(main_place)
-        if prov is not None and not prov.city_adcode:
-            return prov.name_en  # "the province's vocational colleges had 1.1 million students"
     before = [u for u in usable if u[0].start < pos]
     after = [u for u in usable if u[0].start >= pos]
+    if end is not None and after and IN_PLACE.fullmatch(text[end:after[0][0].start]):
+        return after[0][1].name_en  # "56 in Jinan", "56 enterprises in Jinan"
     if before:
         return before[-1][1].name_en
+    # No place named before the figure: "全省累计…300家，其中济南市…" speaks of the province, "全国…" of the country.
+    if main_place and main_place.level != "province" and PROVINCE_ANAPHORA.search(text[s:pos]):
+        prov = gaz.province_of(main_place)
+        if prov is not None and not prov.city_adcode:
+            return prov.name_en
+    if NATIONAL.search(text[s:pos]):
+        return None
     if after:
         return after[0][1].name_en
     if NATIONAL.search(text[s:e]):

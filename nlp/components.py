@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -97,6 +98,14 @@ def counts_places(figure_text: str, counted: str | None) -> bool:
     return bool(PLACE_WORDS.search(figure_text) or (counted and PLACE_WORDS.search(counted.strip())))
 
 
+def _elided(counted: str | None, gaz: Any, lang: str) -> bool:
+    """No noun of its own: nothing, or only a place name (the place the figure is for)."""
+    if not counted:
+        return True
+    found = gaz.find(counted, lang)
+    return bool(found) and found[0].start == 0 and found[-1].end >= len(counted.rstrip("市省县区 "))
+
+
 def _people(counted: str | None, lang: str) -> bool:
     if not counted:
         return False
@@ -143,7 +152,10 @@ def figures_component(doc: Doc) -> Doc:
         if not (0 <= c.value <= float(caps.get(unit, float("inf")))) or c.value != c.value:
             continue  # absurd for its unit (1e30 yuan): not a figure anyone reported
         sentence = text[sent[0]:sent[1]].strip()
-        city = figure_city(c.start, sent, places, gaz, main, org_spans, text)
+        if facts and facts[-1].sentence == sentence and facts[-1].unit == unit and _elided(counted, gaz, lang):
+            # "济南市56家，青岛市48家" / "Jinan has 56 such enterprises, Qingdao 48": the noun is not repeated
+            counted = facts[-1].counted
+        city = figure_city(c.start, sent, places, gaz, main, org_spans, text, c.end)
         if unit == "count" and counts_places(c.text_of(text), counted):
             city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
         facts.append(Fact(

@@ -58,3 +58,20 @@ def test_dateline_province_and_province_anaphora(extractor):
 def test_counts_of_cities_belong_to_the_article(extractor):
     ex = extractor.extract("济南市牵头成立联合体。济南、淄博、泰安等三市参与，共建基地12个。", "zh")
     assert [(f.text, f.city) for f in ex.facts] == [("三市", "Jinan"), ("12个", "Jinan")]
+
+
+def test_province_wide_totals_and_their_city_parts(extractor):
+    ex = extractor.extract("全省累计培育产教融合型企业300家，其中济南市56家，青岛市48家。", "zh")
+    assert [(f.value, f.city, f.metric) for f in ex.facts] == [
+        (300, "Shandong", "integration_enterprises"), (56, "Jinan", "integration_enterprises"),
+        (48, "Qingdao", "integration_enterprises")]
+    ex = extractor.extract("Jinan reported progress. Across the province, 300 enterprises were named, including 56 in Jinan "
+                           "and 40 integration enterprises in Qingdao.", "en")
+    assert [(f.value, f.city) for f in ex.facts] == [(300, "Shandong"), (56, "Jinan"), (40, "Qingdao")]
+
+
+def test_elided_nouns_are_carried_over(extractor):
+    ex = extractor.extract("Jinan has 56 integration enterprises, Qingdao 48 and Yantai 30.", "en")
+    assert [(f.value, f.city, f.metric) for f in ex.facts] == [
+        (56, "Jinan", "integration_enterprises"), (48, "Qingdao", "integration_enterprises"),
+        (30, "Yantai", "integration_enterprises")]
