@@ -47,3 +47,29 @@ def test_demo_flow_end_to_end_and_rerun_adds_nothing(prefect_api, demo_site, dem
     assert counts(db) == {**before, "crawl_runs": before["crawl_runs"] + 1}
     fetched_articles = [p for p in demo_site.requests if p.endswith(".html") and "/list_" not in p]
     assert fetched_articles == [], "articles already stored are not fetched again"
+
+
+def test_crawl_only_then_reextract_and_sources_list(prefect_api, demo_site, demo_sources, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from flows.flows import run_flow
+
+    db = tmp_path / "pages.duckdb"
+    result = run_flow(str(demo_sources), str(db), {"demo": demo_site.url}, extract_articles=False)
+    assert result["new"] == 18 and result["articles"] == 0
+    assert counts(db)["articles"] == 0 and counts(db)["pages"] == 18
+    cli = [sys.executable, "-c", "from flows.cli import app; app()"]
+    env = {**os.environ, "COLUMNS": "200"}
+    out = subprocess.run([*cli, "reextract", "--db", str(db)], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "re-extracted 18 articles" in out.stderr
+    assert counts(db)["articles"] == 18 and counts(db)["facts"] > 60
+    again = subprocess.run([*cli, "reextract", "--db", str(db)], capture_output=True, text=True, timeout=300, env=env)
+    assert "re-extracted 0 articles" in again.stderr, "nothing is stale after a re-extraction"
+    filled = tmp_path / "demo.yaml"
+    filled.write_text(demo_sources.read_text().replace("{demo}", demo_site.url))
+    listing = subprocess.run([*cli, "sources", "list", "--sources", str(filled), "--db", str(db)],
+                             capture_output=True, text=True, timeout=300, env=env)
+    assert listing.returncode == 0 and "demo-news" in listing.stdout and "18" in listing.stdout
