@@ -5,10 +5,24 @@ and the CLI into the JSON contract of DESIGN.md without knowing spaCy.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-EXTRACTOR_VERSION = "0.1.0"
+def _extractor_version(base: str = "0.1") -> str:
+    """The release plus a digest of the rules (nlp/*.py and nlp/data/*): any change to them makes stored
+    facts stale, which `cityfacts reextract` then rebuilds, without anyone remembering to bump a number."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("*.py"), *(root / "data").glob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return f"{base}+{digest.hexdigest()[:10]}"
+
+
+EXTRACTOR_VERSION = _extractor_version()
 
 UNITS = ("yuan", "percent", "count", "people", "person_times", "area_m2", "other")
 APPROX = ("more_than", "about", "less_than")
