@@ -98,6 +98,15 @@ def counts_places(figure_text: str, counted: str | None) -> bool:
     return bool(PLACE_WORDS.search(figure_text) or (counted and PLACE_WORDS.search(counted.strip())))
 
 
+def _numeral_subject(doc: Doc, c: Any) -> bool:
+    """'...24 workshops, among which four are still being built': a numeral standing for its noun as a subject."""
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    if span is None or len(span) != 1:
+        return False
+    tok = span[0]
+    return tok.pos_ == "NUM" and tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ not in ("one", "zero")
+
+
 def _elided(counted: str | None, gaz: Any, lang: str) -> bool:
     """No noun of its own: nothing, or only a place name (the place the figure is for)."""
     if not counted:
@@ -141,7 +150,7 @@ def figures_component(doc: Doc) -> Doc:
                 counted = c.text_of(text)[-2:]  # the classifier is itself the noun: 六部门
         else:
             counted, noun = counted_en(doc, c.start, c.end, money_like=unit != "count")
-            if c.words and unit == "count" and noun is None:
+            if c.words and unit == "count" and noun is None and not _numeral_subject(doc, c):
                 continue  # "one" or "two" that counts nothing
             if unit == "count" and counted is None:
                 span = doc.char_span(c.start, c.end, alignment_mode="expand")

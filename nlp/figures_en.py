@@ -164,7 +164,7 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             word_end = text[num_end:num_end + 1]
             if word_end == "-" or nw in ("of", "another", "by", "or", "and", "side", "hand", "way", "day", "time", "stop", "another's"):
                 continue
-            if prev_word.lower() in ("no", "which", "each", "every", "any", "one", "last", "first") or (num.lower() == "one" and prev_word.lower() in ("the", "this", "that", "only")):
+            if prev_word.lower() in ("no", "each", "every", "any", "one", "last", "first") or (num.lower() == "one" and prev_word.lower() in ("the", "this", "that", "only")):
                 continue
             if next_word[:1].isupper() and not m.group("unit"):
                 continue  # part of a name: "Three Gorges", "Five-Year Plan"

@@ -165,6 +165,15 @@ def test_qualifiers_and_currencies(extractor, text, expected):
     assert facts(extractor, text, "en") == [expected]
 
 
+def test_numeral_standing_for_its_noun(extractor):
+    got = facts(extractor, "It funded 24 workshops, among which four are still being built.", "en")
+    assert [g[:2] for g in got] == [("24", 24), ("four", 4)]
+
+
+def test_vague_chinese_quantities_are_not_figures(extractor):
+    assert [f[0] for f in facts(extractor, "数十家企业参与，十几所学校加入，上百名学生报名，近百家企业入驻。", "zh")] == ["近百家"]
+
+
 def test_version_and_document_numbers_are_not_figures(extractor):
     assert facts(extractor, "The platform, version 3, follows Document No. 12 and Article 5.", "en") == []
 
