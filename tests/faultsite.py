@@ -26,6 +26,7 @@ GOOD = {
             "Dezhou allocated 18 million yuan in subsidy funds to 6 vocational colleges."),
     "feed1": ("Liaocheng feed report", "2024-06-01", "Liaocheng has 15 industrial colleges and 300 cooperating enterprises."),
     "feed_old": ("Liaocheng old report", "2019-01-01", "Liaocheng had 3 industrial colleges in 2018."),
+    "atom1": ("Linyi atom report", "2024-06-04", "Linyi has 11 industrial colleges and 70 training bases."),
     "map1": ("Heze sitemap report", "2024-06-02", "Heze has 27 training bases and 4,000 students in apprenticeships."),
     "map_old": ("Heze old report", "2018-03-03", "Heze had 2 training bases."),
     "sports": ("Binzhou marathon", "2024-06-03", "Binzhou held a marathon with 20,000 runners on Sunday."),
@@ -93,6 +94,11 @@ class FaultSite(LoopbackSite):
                 for n in ("feed1", "feed_old", "sports"))
             return self.respond(h, 200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}</channel></rss>".encode(),
                           "application/rss+xml")
+        if path == "/atom.xml":
+            return self.respond(h, 200, (f"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>a</title>"
+                                         f"<entry><title>atom1</title><link href='{self.url}/a/atom1.html'/>"
+                                         f"<updated>2024-06-04T08:00:00Z</updated></entry></feed>").encode(),
+                                "application/atom+xml")
         if path == "/sitemap.xml":
             return self.respond(h, 200, (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                                 f"<sitemap><loc>{self.url}/sitemap-a.xml.gz</loc><lastmod>2024-06-02</lastmod></sitemap>"

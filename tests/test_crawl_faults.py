@@ -11,7 +11,7 @@ contact: "mailto:tests@cityfacts.invalid"
 sources:
   - name: faulty
     start_urls: ["{site}/list_1.html"]
-    feeds: ["{site}/feed.xml"]
+    feeds: ["{site}/feed.xml", "{site}/atom.xml"]
     sitemaps: ["{site}/sitemap.xml"]
     article_pattern: '/(?:a|private)/\\w+\\.html$'
     follow_pattern: '/list_\\d+\\.html$'
@@ -56,8 +56,8 @@ def test_faults_are_recorded_good_pages_stored_once_and_recovery(prefect_api, si
     failures = dict(q(db, "SELECT url, reason FROM crawl_failures"))
     failed = {u.rsplit("/", 1)[1] for u in failures}
 
-    # good pages, found through list pages (with pagination), the RSS feed and the gzipped sitemap index
-    for name in ("ok1", "ok2", "ok3", "feed1", "feed_old", "map1", "map_old", "sports", "e503", "gbk_lie", "malformed"):
+    # good pages, found through list pages (with pagination), RSS and Atom feeds and the gzipped sitemap index
+    for name in ("ok1", "ok2", "ok3", "feed1", "feed_old", "atom1", "map1", "map_old", "sports", "e503", "gbk_lie", "malformed"):
         assert f"{name}.html" in pages, name
     assert "secret.html" not in pages and site.fetched("/private/secret.html") == 0, "robots.txt obeyed"
     assert site.fetched("/a/offsite.html") == 0 and site.hosts == {site.url.removeprefix("http://")}, "allowed domains only"
@@ -96,9 +96,9 @@ def test_faults_are_recorded_good_pages_stored_once_and_recovery(prefect_api, si
     site.requests.clear()
     run(sources_file, db, site)
     fetched = set(site.requests)
-    good = {f"/a/{n}.html" for n in ("ok1", "ok2", "ok3", "feed1", "map1", "sports", "gbk_lie", "malformed", "e503")}
+    good = {f"/a/{n}.html" for n in ("ok1", "ok2", "ok3", "feed1", "atom1", "map1", "sports", "gbk_lie", "malformed", "e503")}
     assert not (fetched & good), "stored articles are not fetched again"
-    assert {"/list_1.html", "/list_2.html", "/feed.xml", "/sitemap.xml"} <= fetched
+    assert {"/list_1.html", "/list_2.html", "/feed.xml", "/atom.xml", "/sitemap.xml"} <= fetched
     assert q(db, "SELECT count(*) FROM pages")[0][0] == before_pages
     assert q(db, "SELECT count(*) FROM facts")[0][0] == before_facts
 

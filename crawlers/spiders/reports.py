@@ -108,25 +108,26 @@ class ReportSpider(scrapy.Spider):
             elif self.follow_re and self.follow_re.search(url):
                 yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
 
+    # (entry, its link, its date) in RSS 2.0 and in Atom, namespace-agnostic.
+    FEED_SHAPES = (
+        ("//*[local-name()='item']", "./*[local-name()='link']/text()",
+         "./*[local-name()='pubDate' or local-name()='date']/text()"),
+        ("//*[local-name()='entry']", "./*[local-name()='link']/@href",
+         "./*[local-name()='published' or local-name()='updated']/text()"),
+    )
+
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS 2.0 items and Atom entries: link plus publication date."""
-        sel = scrapy.Selector(text=response.text, type="xml") if hasattr(response, "text") else None
-        if sel is None:
+        if not hasattr(response, "text"):
             return
-        for item in sel.xpath("//*[local-name()='item']"):
-            link = item.xpath("./*[local-name()='link']/text()").get()
-            when = item.xpath("./*[local-name()='pubDate' or local-name()='date']/text()").get()
-            if link:
-                req = self._article_request(response.urljoin(link.strip()), _date_of(when))
-                if req is not None:
-                    yield req
-        for entry in sel.xpath("//*[local-name()='entry']"):
-            link = entry.xpath("./*[local-name()='link']/@href").get()
-            when = entry.xpath("./*[local-name()='published' or local-name()='updated']/text()").get()
-            if link:
-                req = self._article_request(response.urljoin(link.strip()), _date_of(when))
-                if req is not None:
-                    yield req
+        sel = scrapy.Selector(text=response.text, type="xml")
+        for entries, link_xpath, date_xpath in self.FEED_SHAPES:
+            for entry in sel.xpath(entries):
+                link = entry.xpath(link_xpath).get()
+                if link:
+                    req = self._article_request(response.urljoin(link.strip()), _date_of(entry.xpath(date_xpath).get()))
+                    if req is not None:
+                        yield req
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Sitemaps and sitemap indexes (gzipped or not); `lastmod` before --since is skipped."""
