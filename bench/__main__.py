@@ -5,14 +5,13 @@ run, so it means the same thing on another machine.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
-import sys
-from datetime import datetime, timezone
-from pathlib import Path
-
-import json
 import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from bench import crawl, extraction, load, parsing
 
@@ -34,7 +33,7 @@ def machine() -> str:
 def main() -> int:
     quick = "--quick" in sys.argv
     rows = extraction.run(repeat=2 if quick else 8, rounds=2 if quick else 5)
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
         "",
@@ -53,9 +52,9 @@ def main() -> int:
     lines += [
         "",
         "English: our components (teaser cut, gazetteer, organisations, figures, counted nouns from the parse,",
-        "city attribution) run after en_core_web_sm's own pipeline; the budget is 15% on top of bare `nlp.pipe`.
-With 2 processes each Doc also travels back to the parent with our results attached (msgpack), which
-bare `nlp.pipe` does not pay; the two worker processes share the 2 cores with the parent.",
+        "city attribution) run after en_core_web_sm's own pipeline; the budget is 15% on top of bare `nlp.pipe`.",
+        "With 2 processes each Doc also travels back to the parent with our results attached (msgpack), which",
+        "bare `nlp.pipe` does not pay; the two worker processes share the 2 cores with the parent.",
         "",
         "Chinese: the baseline is jieba segmentation alone, which is only the first step of our pipeline. On top of",
         "it come spaCy's Doc construction from jieba's tokens, the character-level figure grammar, and jieba's",

@@ -4,7 +4,9 @@ Scrapy's RetryMiddleware retries 429/5xx and connection errors at once; a
 struggling server deserves a pause. This one schedules each retry no sooner
 than `RETRY_BACKOFF_BASE * 2**(n-1)` seconds (capped by RETRY_BACKOFF_MAX),
 or the server's Retry-After when it gives one, and waits asynchronously in
-process_request so other domains keep crawling meanwhile.
+process_request so other domains keep crawling meanwhile. Both extend only
+the public middleware methods, so a Scrapy upgrade cannot break them
+silently.
 """
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ import asyncio
 import time
 from typing import Any
 
+from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+
+NOT_BEFORE = "cityfacts_not_before"
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -23,23 +28,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
 
+    def _pause(self, retry: Any, response: Any = None) -> Any:
+        """Stamp a retry request with when it may go: the server's Retry-After, else exponential backoff."""
+        if not isinstance(retry, Request):
+            return retry
+        delay = min(self.base * 2 ** (retry.meta.get("retry_times", 1) - 1), self.cap)
+        after = response.headers.get(b"Retry-After") if response is not None and response.status in (429, 503) else None
+        if after and after.strip().isdigit():
+            delay = min(float(after), self.cap)
+        retry.meta[NOT_BEFORE] = time.monotonic() + delay
+        return retry
+
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
         result = super().process_response(request, response)
-        if result is not response and response.status in (429, 503):
-            after = response.headers.get(b"Retry-After")
-            if after and after.strip().isdigit():
-                result.meta["cityfacts_not_before"] = time.monotonic() + min(float(after), self.cap)
-        return result
+        return response if result is response else self._pause(result, response)
 
-    def _retry(self, request: Any, reason: Any) -> Any:
-        new = super()._retry(request, reason)
-        if new is not None:
-            n = new.meta.get("retry_times", 1)
-            new.meta["cityfacts_not_before"] = time.monotonic() + min(self.base * 2 ** (n - 1), self.cap)
-        return new
+    def process_exception(self, request: Any, exception: Exception, spider: Any = None) -> Any:
+        return self._pause(super().process_exception(request, exception))
 
     async def process_request(self, request: Any, spider: Any = None) -> None:
-        not_before = request.meta.get("cityfacts_not_before")
+        not_before = request.meta.get(NOT_BEFORE)
         if not_before:
             delay = not_before - time.monotonic()
             if delay > 0:
@@ -52,14 +60,16 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
 
     Scrapy's duplicate filter would drop such a request silently, so a page
     that only ever redirects to itself would vanish without a failure record.
+    Other redirects bypass the duplicate filter: a link that redirects to a
+    page already fetched in this crawl must still arrive, so the spider can
+    record it as an alias of that page (it is not stored twice).
     """
 
-    def _redirect(self, redirected: Any, request: Any, reason: Any) -> Any:
-        chain = {*request.meta.get("redirect_urls", []), request.url}
-        if redirected.url in chain:
-            raise IgnoreRequest(f"redirect loop back to {redirected.url}")
-        spider = self.crawler.spider
-        if hasattr(spider, "note_alias"):
-            # Recorded here because the duplicate filter may drop the redirected request silently.
-            spider.note_alias(request.url, redirected.url)
-        return super()._redirect(redirected, request, reason)
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result is not request:
+            chain = {*request.meta.get("redirect_urls", []), request.url}
+            if result.url in chain:
+                raise IgnoreRequest(f"redirect loop back to {result.url}")
+            result = result.replace(dont_filter=True)
+        return result

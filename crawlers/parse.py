@@ -17,7 +17,6 @@ import trafilatura
 from htmldate import find_date
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, resolve_encoding
 
-
 # Both libraries log an ERROR for every empty or binary page; for a crawler those are ordinary pages to skip.
 for _name in ("trafilatura", "htmldate"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
@@ -67,11 +66,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     ascii_only = max(body, default=0) < 0x80
     for declared in (http_content_type_encoding(content_type) if content_type else None,
                      html_body_declared_encoding(body)):
-        enc = _norm(declared)
-        if not enc or enc == "utf-8" or (enc in SINGLE_BYTE_WESTERN and not ascii_only):
+        claimed = _norm(declared)
+        if not claimed or claimed == "utf-8" or (claimed in SINGLE_BYTE_WESTERN and not ascii_only):
             continue
         try:
-            return body.decode(enc), enc
+            return body.decode(claimed), claimed
         except (UnicodeDecodeError, LookupError):
             continue
     detected = _norm(_detect(body))
@@ -134,18 +133,19 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
             doc = None
     text = ""
     title = None
-    if doc is not None:
+    if doc is not None and not isinstance(doc, dict):
         text = (doc.text or "").strip()
         title = doc.title
-    if selectors.get("body"):
-        text = _select(html, selectors["body"]) or text
-    if selectors.get("title"):
-        title = _select(html, selectors["title"], " ") or title
+    body_sel, title_sel, date_sel = selectors.get("body"), selectors.get("title"), selectors.get("date")
+    if body_sel:
+        text = _select(html, body_sel) or text
+    if title_sel:
+        title = _select(html, title_sel, " ") or title
     if title and text.split("\n", 1)[0].strip() == title.strip():
         text = text.split("\n", 1)[1].lstrip("\n") if "\n" in text else ""  # the headline repeated as first line
     published = None
-    if selectors.get("date"):
-        raw = _select(html, selectors["date"], " ")
+    if date_sel:
+        raw = _select(html, date_sel, " ")
         published = find_published("", raw) if raw else None
         if raw and not published:
             m = re.search(r"(20\d\d|19\d\d)[.\-/年](\d{1,2})[.\-/月](\d{1,2})", raw)

@@ -2,8 +2,8 @@
 
 Twisted's reactor cannot be restarted, so every crawl gets a process of its
 own; the flow starts this module as a child and reads the spool it leaves.
-Failed URLs go to the spool as `{"kind": "failure", ...}` records and a
-final `{"kind": "summary", ...}` line closes a complete crawl.
+Pages, failures and aliases go to the spool (crawlers/spool.py) as the
+spider yields them; a final Summary record closes a complete crawl.
 """
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.spiders.reports import ReportSpider
+from crawlers.spiders.reports import FAILURES_STAT, ReportSpider
+from crawlers.spool import SpoolWriter, Summary
 
 
 def source_settings(source: dict) -> dict:
@@ -40,7 +41,7 @@ def user_agent(contact: str | None) -> str:
 
 
 def crawl(sources: list[dict], spool: Path, seen: set[str], since: str | None = None,
-          contact: str | None = None, extra_settings: dict | None = None) -> dict:
+          contact: str | None = None, extra_settings: dict | None = None) -> Summary:
     settings = Settings()
     settings.setmodule(default_settings)
     settings.set("CITYFACTS_SPOOL", str(spool))
@@ -49,27 +50,20 @@ def crawl(sources: list[dict], spool: Path, seen: set[str], since: str | None = 
     for key, value in (extra_settings or {}).items():
         settings.set(key, value)
     process = CrawlerProcess(settings)
-    failures: list[dict] = []
-    started = datetime.now(timezone.utc)
-    crawlers = []
+    started = datetime.now(UTC)
+    crawlers: list[Crawler] = []
     for src in sources:
         spider_cls = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,), {"custom_settings": source_settings(src)})
         crawler = process.create_crawler(spider_cls)
         crawlers.append(crawler)
-        process.crawl(crawler, source=src, seen=seen, failures=failures, since=since)
+        process.crawl(crawler, source=src, seen=seen, since=since)
     process.start()
-    with spool.open("a", encoding="utf-8") as fh:
-        for crawler in crawlers:
-            spider = crawler.spider
-            for alias, url in (spider.resolved_aliases().items() if spider is not None else []):
-                fh.write(json.dumps({"kind": "alias", "alias": alias, "url": url}, ensure_ascii=False) + "\n")
-        for f in failures:
-            fh.write(json.dumps({"kind": "failure", **f}, ensure_ascii=False) + "\n")
-        requested = sum((c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats)
-        summary = {"kind": "summary", "started_at": started.isoformat(),
-                   "finished_at": datetime.now(timezone.utc).isoformat(), "requests": requested,
-                   "failed": len(failures)}
-        fh.write(json.dumps(summary) + "\n")
+    stats = [c.stats for c in crawlers if c.stats is not None]
+    summary = Summary(started_at=started.isoformat(), finished_at=datetime.now(UTC).isoformat(),
+                      requests=sum(int(s.get_value("downloader/request_count") or 0) for s in stats),
+                      failed=sum(int(s.get_value(FAILURES_STAT) or 0) for s in stats))
+    with SpoolWriter(spool) as writer:
+        writer.write(summary)
     return summary
 
 

@@ -31,7 +31,5 @@ REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {"crawlers.pipelines.SpoolPipeline": 500}
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "WARNING"
-FEED_EXPORT_ENCODING = "utf-8"

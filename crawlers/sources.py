@@ -67,6 +67,8 @@ class Source(BaseModel):
     refetch_days: float | None = Field(None, ge=0)
     politeness: Politeness = Field(default_factory=Politeness)
     untested: bool = False
+    # A crawl still running after this many seconds is stopped; the pages it fetched are kept.
+    crawl_timeout_s: float = Field(6 * 3600, gt=0)
     # Origin to store URLs under when the address crawled is temporary (a
     # mirror, or a local server on a random port): keeps keys stable across runs.
     canonical_origin: str | None = Field(None, pattern=r"^https?://[^/\s]+$")
@@ -91,7 +93,7 @@ class Source(BaseModel):
         return pattern
 
     @model_validator(mode="after")
-    def _domains(self) -> "Source":
+    def _domains(self) -> Source:
         if not self.allowed_domains:
             self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls + self.feeds + self.sitemaps})
         return self
@@ -104,7 +106,7 @@ class SourcesFile(BaseModel):
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "SourcesFile":
+    def _unique(self) -> SourcesFile:
         names = [s.name for s in self.sources]
         dup = {n for n in names if names.count(n) > 1}
         if dup:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
@@ -79,7 +79,7 @@ def render_list(lang: str, page: int, items: list[dict[str, Any]], pages: int, s
 def render_rss(articles: list[dict[str, Any]], base: str) -> str:
     items = []
     for a in articles:
-        when = datetime.fromisoformat(a["date"]).replace(hour=9, minute=30, tzinfo=timezone.utc)
+        when = datetime.fromisoformat(a["date"]).replace(hour=9, minute=30, tzinfo=UTC)
         items.append(f"<item><title>{_e(a['title'])}</title><link>{base}{article_path(a)}</link>"
                      f"<pubDate>{format_datetime(when)}</pubDate></item>")
     return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Regional Education Daily (demo)</title>"

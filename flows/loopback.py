@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 class LoopbackSite:
@@ -51,7 +51,7 @@ class LoopbackSite:
         h.end_headers()
         h.wfile.write(body)
 
-    def __enter__(self) -> "LoopbackSite":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

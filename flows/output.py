@@ -28,7 +28,7 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str |
          console: Console | None = None) -> None:
     if fmt == "json":
         for r in rows:
-            sys.stdout.write(json.dumps({c: _plain(v) for c, v in zip(columns, r)}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({c: _plain(v) for c, v in zip(columns, r, strict=True)}, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         w = csv.writer(sys.stdout)
         w.writerow(columns)

@@ -19,11 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.errors import ScheduleError
 from flows.prefect_env import configure
-
-
-class ScheduleError(RuntimeError):
-    pass
 
 
 def free_port() -> int:
@@ -47,9 +44,10 @@ def local_server(port: int | None = None, startup_s: float = 120.0, log: Path | 
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
-    out = open(log, "ab") if log else subprocess.DEVNULL
+    out = open(log, "ab") if log else None  # closed in finally
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                            env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + startup_s
         while not healthy(api):
@@ -68,7 +66,7 @@ def local_server(port: int | None = None, startup_s: float = 120.0, log: Path | 
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        if log:
+        if out is not None:
             out.close()
 
 

@@ -36,7 +36,7 @@ LIST_SEP = re.compile(r"^\s*(?:[、，,和及与]|and|or)\s*$")
 
 def _list_members(matches: list[PlaceMatch], text: str) -> set[int]:
     out: set[int] = set()
-    for a, b in zip(matches, matches[1:]):
+    for a, b in zip(matches, matches[1:], strict=False):
         if b.start - a.end <= 5 and LIST_SEP.match(text[a.end:b.start]):
             out.update((id(a), id(b)))
     return out

@@ -127,7 +127,7 @@ def counted_zh(text: str, start: int, end: int, unit: str = "count") -> str | No
     after = text[end:end + 24]
     if after.startswith("的"):
         after = after[1:]
-    words = []
+    words: list[str] = []
     for w in tag(after):
         if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
             words.append(w.word)

@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp.errors import EvalError
 from nlp.extract import Extractor
 from nlp.segments import detect_lang
-
-
-class EvalError(ValueError):
-    pass
 
 
 @dataclass

@@ -61,7 +61,7 @@ class Extractor:
         texts are batched per language through nlp.pipe."""
         texts = list(texts)
         langs = list(langs) if langs is not None else [None] * len(texts)
-        resolved = [lg or detect_lang(t) for t, lg in zip(texts, langs)]
+        resolved = [lg or detect_lang(t) for t, lg in zip(texts, langs, strict=True)]
         results: dict[int, Extraction | TextTooLong] = {}
         for i, t in enumerate(texts):
             if len(t) > MAX_CHARS:
@@ -72,7 +72,7 @@ class Extractor:
                 continue
             nlp = self.pipeline(lang)
             docs = nlp.pipe((texts[i] for i in idx), batch_size=batch_size, n_process=n_process)
-            for i, doc in zip(idx, docs):
+            for i, doc in zip(idx, docs, strict=True):
                 results[i] = to_extraction(doc, lang)
         for i in range(len(texts)):
             yield results[i]

@@ -47,3 +47,8 @@ def classify(counted: str | None, context: str, unit: str, lang: str) -> str | N
 
 def label(key: str) -> str:
     return taxonomy().get(key, {}).get("label", key)
+
+
+def labels() -> dict[str, str]:
+    """metric key -> its human label, for every key in the taxonomy."""
+    return {k: v.get("label", k) for k, v in taxonomy().items()}

@@ -88,6 +88,17 @@ class Gazetteer:
             return self.zh_names[name]
         return self._en_lower.get(name.strip().lower())
 
+    def canonical_city(self, name: str) -> str:
+        """The name facts store for what a user typed: '济南市', 'jinan', 'Jinan City' -> 'Jinan'.
+
+        A district or county stands for its prefecture city, as facts attribute it; a name the gazetteer
+        does not know is returned as given (trimmed).
+        """
+        place = self.lookup(name.strip().removesuffix(" City").removesuffix(" Province"))
+        if place is None:
+            return name.strip()
+        return self.city_of(place).name_en if place.level != "province" else place.name_en
+
     def find(self, text: str, lang: str) -> list[PlaceMatch]:
         out: list[PlaceMatch] = []
         if lang == "zh":

@@ -5,10 +5,12 @@ and the CLI into the JSON contract of DESIGN.md without knowing spaCy.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
 
 def _extractor_version(base: str = "0.1") -> str:
     """The release plus a digest of the rules (nlp/*.py and nlp/data/*): any change to them makes stored
@@ -28,28 +30,37 @@ UNITS = ("yuan", "percent", "count", "people", "person_times", "area_m2", "other
 APPROX = ("more_than", "about", "less_than")
 
 
-@dataclass
+def _doc(text: str, default: Any = dataclasses.MISSING) -> Any:
+    """A field documented for the facts table (pipeline/tables.py turns each Fact field into a column)."""
+    return field(default=default, metadata={"doc": text})
+
+
+# Field order is column order in the facts table; the JSON contract lists the same fields.
+@dataclass(kw_only=True)
 class Fact:
-    value: float
-    unit: str
-    start: int
-    end: int
-    text: str
-    sentence: str
-    value_max: float | None = None
-    approx: str | None = None
-    counted: str | None = None
-    metric: str | None = None
-    city: str | None = None
+    city: str | None = _doc("City or province the figure belongs to (English form); NULL for national figures.", None)
+    metric: str | None = _doc("Canonical metric key (nlp/data/taxonomy.yaml) or NULL.", None)
+    value: float = _doc("The value, normalised (yuan, m², percent, count).")
+    value_max: float | None = _doc("Upper bound of a range, else NULL.", None)
+    unit: str = _doc("yuan, percent, count, people, person_times, area_m2 or other.")
+    approx: str | None = _doc("more_than, about, less_than or NULL.", None)
+    counted: str | None = _doc("What the figure counts, as written.", None)
+    text: str = _doc("The figure as written in the text.")
+    sentence: str = _doc("The sentence it stands in (evidence).")
+    start: int = _doc("Offset of the figure in the text (articles.text).")
+    end: int = _doc("Offset after the figure.")
 
     def to_json(self) -> dict[str, Any]:
+        """The `extract --json` fact: contract fields first, in their documented order, then any added since."""
         d = asdict(self)
         for key in ("value", "value_max"):
             v = d[key]
             if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
                 d[key] = int(v)
-        order = ("value", "value_max", "unit", "approx", "counted", "metric", "city", "start", "end", "text", "sentence")
-        return {k: d[k] for k in order}
+        return {k: d[k] for k in (*JSON_ORDER, *(k for k in d if k not in JSON_ORDER))}
+
+
+JSON_ORDER = ("value", "value_max", "unit", "approx", "counted", "metric", "city", "start", "end", "text", "sentence")
 
 
 @dataclass

@@ -7,16 +7,19 @@ refused before DuckDB sees it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from pipeline.store import connect
+from pipeline.db import connect
+from pipeline.queries import QueryError
 
 ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA"}
 
 
-class QueryRefused(ValueError):
+class QueryRefused(QueryError):
     pass
 
 
@@ -40,3 +43,13 @@ def open_read_only(db: str | Path, wait_s: float = 5.0) -> duckdb.DuckDBPyConnec
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+@contextmanager
+def sandboxed(db: str | Path, wait_s: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection with external access off, closed after the block."""
+    con = open_read_only(db, wait_s)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -80,7 +80,7 @@ def trend_chart(title: str, points: list[tuple[date, float, str, str]], color: s
              f"<text x='{pad_l}' y='14'>{_e(title)}</text>",
              f"<line x1='{pad_l}' y1='{height - pad_b}' x2='{width - pad_r}' y2='{height - pad_b}' stroke='#a0aec0'/>",
              f"<polyline points='{poly}' fill='none' stroke='{color}' stroke-width='2'/>"]
-    for (x, y), (d, _, label, fid) in zip(coords, points):
+    for (x, y), (d, _, label, fid) in zip(coords, points, strict=True):
         parts.append(f"<a href='#f-{_e(fid)}'><circle class='point' cx='{x:.1f}' cy='{y:.1f}' r='5' fill='{color}'>"
                      f"<title>{_e(d.isoformat())}: {_e(label)}</title></circle></a>"
                      f"<text x='{x:.1f}' y='{height - pad_b + 16}' text-anchor='middle'>{_e(d.isoformat()[:7])}</text>"
@@ -102,7 +102,7 @@ def build(con: duckdb.DuckDBPyConnection, labels: dict[str, str] | None = None, 
     _, rows = compare(con, metrics, top=max_metrics)
     n_articles, n_facts, n_cities = con.execute(
         "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM facts), "
-        "(SELECT count(DISTINCT city) FROM facts WHERE city IS NOT NULL)").fetchone()
+        "(SELECT count(DISTINCT city) FROM facts WHERE city IS NOT NULL)").fetchone() or (0, 0, 0)
     evidence: dict[str, dict[str, Any]] = {}
     sections = []
     for i, metric in enumerate(metrics):
@@ -147,7 +147,7 @@ def build(con: duckdb.DuckDBPyConnection, labels: dict[str, str] | None = None, 
                        f"<td class='num'>{_e(figure(ev['value'], ev['unit'], ev['approx'], ev['value_max']))}</td>"
                        f"<td>{_e(ev['published'] or '')}</td><td>{_highlight(ev['sentence'] or '', ev['text'] or '')}</td>"
                        f"<td><a href='{_e(ev['url'])}' rel='noreferrer noopener'>source</a></td></tr>")
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "script-src 'unsafe-inline'; img-src data:\">"

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,27 @@ def extractor():
 @pytest.fixture()
 def demo_sources() -> Path:
     return ROOT / "flows" / "demo_site" / "sources.yaml"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str, input: str | None = None) -> CliResult:
+    """Run a cityfacts command in this process (typer's CliRunner): what the user sees, without a start-up each.
+
+    An exception that is not a user error (flows/errors.py) propagates and fails the test; tests/test_cli_smoke.py
+    runs the installed console entry point in real subprocesses.
+    """
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    r = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False, env={"COLUMNS": "200"})
+    return CliResult(r.exit_code, r.stdout, r.stderr)
+
+
+CLI_PROCESS = [sys.executable, "-c", "from flows.cli import main; main()"]

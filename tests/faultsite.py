@@ -11,8 +11,8 @@ from __future__ import annotations
 import gzip
 import socket
 import time
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from typing import Any
 
 from flows.loopback import LoopbackSite
@@ -90,7 +90,7 @@ class FaultSite(LoopbackSite):
         if path == "/feed.xml":
             items = "".join(
                 f"<item><title>{n}</title><link>{self.url}/a/{n}.html</link>"
-                f"<pubDate>{format_datetime(datetime.fromisoformat(GOOD[n][1]).replace(tzinfo=timezone.utc))}</pubDate></item>"
+                f"<pubDate>{format_datetime(datetime.fromisoformat(GOOD[n][1]).replace(tzinfo=UTC))}</pubDate></item>"
                 for n in ("feed1", "feed_old", "sports"))
             return self.respond(h, 200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}</channel></rss>".encode(),
                           "application/rss+xml")

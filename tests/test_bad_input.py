@@ -1,16 +1,13 @@
 """Bad input never gives a traceback: fuzzed number parsers and extractor, huge texts, absurd numbers, bad files."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
+from conftest import cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nlp import figures_en, figures_zh
 from nlp.numbers import parse_digits, parse_en_words, parse_zh
 
-CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
 ZH_ALPHABET = "零〇一二两三四五六七八九十百千万亿0123456789０１２３.,%％余多近约超逾第年月日个所家项名人次元万亿平方米亩公顷至-、，。十四五“”"
 EN_WORDS = ["one", "two", "twelve", "Sixty-five", "hundred", "thousand", "million", "billion", "yuan", "RMB", "$", "¥", "%",
             "percent", "more", "than", "about", "nearly", "to", "-", "mu", "hectares", "square", "meters", "No.", "in", "2021",
@@ -61,7 +58,7 @@ def test_huge_and_binary_files_are_one_line_errors(tmp_path):
     binary.write_bytes(bytes(range(256)) * 100)
     good = tmp_path / "good.txt"
     good.write_text("Zibo has 52 integration enterprises.")
-    out = subprocess.run([*CLI, "extract", str(huge), str(binary), str(good), "--json"], capture_output=True, text=True, timeout=300)
+    out = cli("extract", str(huge), str(binary), str(good), "--json")
     assert out.returncode == 1
     errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
     assert any(str(huge) in e and "limit is 500,000" in e for e in errors)
@@ -73,7 +70,7 @@ def test_sources_file_that_is_not_yaml_or_not_text(tmp_path):
     binary = tmp_path / "sources.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage\x00")
     for args in (["sources", "check", str(binary)], ["run", "--sources", str(binary)]):
-        out = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+        out = cli(*args)
         assert out.returncode == 1 and str(binary) in out.stderr and "Traceback" not in out.stderr
 
 
@@ -81,6 +78,6 @@ def test_missing_database_and_bad_dates_are_one_line(tmp_path):
     for args in (["sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb")],
                  ["compare", "--db", str(tmp_path / "none.duckdb")],
                  ["compare", "--as-of", "yesterday", "--db", str(tmp_path / "none.duckdb")]):
-        out = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+        out = cli(*args)
         assert out.returncode == 1 and "error:" in out.stderr and "Traceback" not in out.stderr, out.stderr
         assert ("--as-of: expected a date" in out.stderr) == ("yesterday" in args)

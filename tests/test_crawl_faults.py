@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
 from faultsite import FAULTS, FaultSite
 
 SOURCES = """\

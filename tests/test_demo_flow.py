@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import duckdb
+from conftest import cli
 
 
 def counts(db) -> dict[str, int]:
@@ -50,26 +51,19 @@ def test_demo_flow_end_to_end_and_rerun_adds_nothing(prefect_api, demo_site, dem
 
 
 def test_crawl_only_then_reextract_and_sources_list(prefect_api, demo_site, demo_sources, tmp_path):
-    import os
-    import subprocess
-    import sys
-
     from flows.flows import run_flow
 
     db = tmp_path / "pages.duckdb"
     result = run_flow(str(demo_sources), str(db), {"demo": demo_site.url}, extract_articles=False)
     assert result["new"] == 18 and result["articles"] == 0
     assert counts(db)["articles"] == 0 and counts(db)["pages"] == 18
-    cli = [sys.executable, "-c", "from flows.cli import app; app()"]
-    env = {**os.environ, "COLUMNS": "200"}
-    out = subprocess.run([*cli, "reextract", "--db", str(db)], capture_output=True, text=True, timeout=300, env=env)
+    out = cli("reextract", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert "re-extracted 18 articles" in out.stderr
     assert counts(db)["articles"] == 18 and counts(db)["facts"] > 60
-    again = subprocess.run([*cli, "reextract", "--db", str(db)], capture_output=True, text=True, timeout=300, env=env)
+    again = cli("reextract", "--db", str(db))
     assert "re-extracted 0 articles" in again.stderr, "nothing is stale after a re-extraction"
     filled = tmp_path / "demo.yaml"
     filled.write_text(demo_sources.read_text().replace("{demo}", demo_site.url))
-    listing = subprocess.run([*cli, "sources", "list", "--sources", str(filled), "--db", str(db)],
-                             capture_output=True, text=True, timeout=300, env=env)
+    listing = cli("sources", "list", "--sources", str(filled), "--db", str(db))
     assert listing.returncode == 0 and "demo-news" in listing.stdout and "18" in listing.stdout

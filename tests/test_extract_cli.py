@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from conftest import EVAL_DEV, FIXTURES, cli
 
-from conftest import EVAL_DEV, FIXTURES
-
-CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
 FACT_KEYS = {"value", "value_max", "unit", "approx", "counted", "metric", "city", "start", "end", "text", "sentence"}
 
 
 def run_extract(*args, stdin=None):
-    return subprocess.run([*CLI, "extract", *args, "--json"], capture_output=True, text=True, input=stdin, timeout=300)
+    return cli("extract", *args, "--json", input=stdin)
 
 
 def test_contract_on_fixtures_and_stdin():

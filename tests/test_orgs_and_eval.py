@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
+from conftest import cli
 
 
 def test_english_organisations(extractor):
@@ -50,7 +48,7 @@ def test_eval_command_scores_a_labelled_folder(tmp_path):
                    {"quote": "52 integration enterprises", "value": 52, "unit": "count", "city": "Zibo", "approx": None},
                    {"quote": "about 30%", "value": 30, "unit": "percent", "city": "Zibo", "approx": "about"},
                    {"quote": "opened", "value": 1, "unit": "count", "city": "Zibo", "approx": None}]})
-    out = subprocess.run([*CLI, "eval", str(tmp_path), "--json"], capture_output=True, text=True, timeout=300)
+    out = cli("eval", str(tmp_path), "--json")
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)["summary"]
     assert (s["gold"], s["predicted"], s["matched"]) == (3, 2, 2)
@@ -60,6 +58,6 @@ def test_eval_command_scores_a_labelled_folder(tmp_path):
 
 def test_eval_command_bad_gold_is_one_line(tmp_path):
     write_pair(tmp_path, "a", "Zibo has 52 enterprises.", {"facts": [{"quote": "53 enterprises", "value": 53}]})
-    out = subprocess.run([*CLI, "eval", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    out = cli("eval", str(tmp_path))
     assert out.returncode == 1
     assert "a.gold.json: facts[0]: quote '53 enterprises'" in out.stderr and "Traceback" not in out.stderr

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
+
+from conftest import CLI_PROCESS
 
 from crawlers.parse import decode_html, parse_page
 from flows.demo_server import build_pages
@@ -42,7 +43,7 @@ def test_parse_cli_contract(tmp_path):
         p = tmp_path / key.rsplit("/", 1)[1]
         p.write_bytes(PAGES[key].body)
         paths.append(str(p))
-    out = subprocess.run([sys.executable, "-c", "from flows.cli import app; app()", "parse", *paths, "--json"],
+    out = subprocess.run([*CLI_PROCESS, "parse", *paths, "--json"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     recs = [json.loads(line) for line in out.stdout.splitlines()]
@@ -53,7 +54,7 @@ def test_parse_cli_contract(tmp_path):
 
 
 def test_utf8_page_declared_as_gbk_is_read_as_utf8():
-    body = "<html><head><meta charset='gbk'></head><body><p>烟台市建成实训基地36个。</p></body></html>".encode("utf-8")
+    body = "<html><head><meta charset='gbk'></head><body><p>烟台市建成实训基地36个。</p></body></html>".encode()
     text, enc = decode_html(body, "text/html; charset=gbk")
     assert "烟台市建成实训基地36个" in text and enc == "utf-8"
 

@@ -6,19 +6,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import duckdb
 import pytest
-
-from conftest import ROOT
-
-CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
-
-
-def cli(*args: str, **kw):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, **kw)
+from conftest import ROOT, cli
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import ROOT
 
 CLI = [sys.executable, "-c", "from flows.cli import app; app()"]

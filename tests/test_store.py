@@ -4,25 +4,26 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline import store
+from pipeline import db as pdb
+from pipeline import load
 
 
 def article(extractor, url, text):
     ex = extractor.extract(text)
-    return store.ArticleRecord(url, "test", "t", "2024-01-02", text, store.sha(text), ex)
+    return load.ArticleRecord(url, "test", "t", "2024-01-02", text, pdb.sha(text), ex)
 
 
 def page(url, body):
-    return store.PageRecord(url, "test", "2024-01-02T00:00:00+00:00", 200, "text/html; charset=utf-8", body)
+    return load.PageRecord(url, "test", "2024-01-02T00:00:00+00:00", 200, "text/html; charset=utf-8", body)
 
 
 def test_reload_replaces_and_changed_pages_are_counted(tmp_path, extractor):
     db = tmp_path / "s.duckdb"
     a = article(extractor, "http://x/1", "Zibo has 52 integration enterprises and 7 industrial colleges.")
-    with store.writer(db) as con:
-        first = store.load(con, [page("http://x/1", b"<p>one</p>")], [a])
-        again = store.load(con, [page("http://x/1", b"<p>one</p>")], [a])
-        changed = store.load(con, [page("http://x/1", b"<p>two</p>")], [a])
+    with pdb.writer(db) as con:
+        first = load.load(con, [page("http://x/1", b"<p>one</p>")], [a])
+        again = load.load(con, [page("http://x/1", b"<p>one</p>")], [a])
+        changed = load.load(con, [page("http://x/1", b"<p>two</p>")], [a])
         assert (first["new"], again["unchanged"], changed["changed"]) == (1, 1, 1)
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 2
         assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == 1
@@ -35,17 +36,17 @@ def test_failed_load_leaves_nothing_behind(tmp_path, extractor):
     a = article(extractor, "http://x/1", "Zibo has 52 integration enterprises.")
     bad = page("http://x/2", b"x")
     bad.fetched_at = "not a date"
-    with store.writer(db) as con:
+    with pdb.writer(db) as con:
         with pytest.raises(ValueError):
-            store.load(con, [page("http://x/1", b"ok"), bad], [a])
+            load.load(con, [page("http://x/1", b"ok"), bad], [a])
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 0
     con.close()
 
 
 def test_read_only_open_of_missing_database_is_a_clear_error(tmp_path):
-    with pytest.raises(store.DatabaseError, match="no such database"):
-        store.connect(tmp_path / "none.duckdb", read_only=True)
+    with pytest.raises(pdb.DatabaseError, match="no such database"):
+        pdb.connect(tmp_path / "none.duckdb", read_only=True)
 
 
 def test_a_version_1_database_is_migrated(tmp_path):
@@ -60,9 +61,9 @@ def test_a_version_1_database_is_migrated(tmp_path):
                    start INTEGER, "end" INTEGER, published DATE, lang VARCHAR, extractor_version VARCHAR)""")
     con.execute("INSERT INTO facts (id, city, metric, value) VALUES ('f1', 'Zibo', 'majors', 3)")
     con.close()
-    with store.writer(db) as con:
+    with pdb.writer(db) as con:
         assert con.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
         assert "relevant" in [r[0] for r in con.execute("DESCRIBE pages").fetchall()]
         assert con.execute("SELECT city, value FROM latest_facts").fetchall() == [("Zibo", 3.0)]
-    with store.writer(db) as con:  # migrating again changes nothing
+    with pdb.writer(db) as con:  # migrating again changes nothing
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 1

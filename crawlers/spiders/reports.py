@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -23,7 +24,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
-from crawlers.items import PageItem
+from crawlers.spool import Alias, Failure, Page
 
 
 def _date_of(raw: str | None) -> date | None:
@@ -43,11 +44,14 @@ def _date_of(raw: str | None) -> date | None:
     return None
 
 
+FAILURES_STAT = "cityfacts/failures"
+
+
 class ReportSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, source: str | dict[str, Any] = "", seen: set[str] | None = None,
-                 failures: list[dict[str, Any]] | None = None, since: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, source: str | dict[str, Any] = "", seen: set[str] | None = None, since: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source: dict[str, Any] = json.loads(source) if isinstance(source, str) else source
         self.name = f"reports:{self.source['name']}"
@@ -56,8 +60,6 @@ class ReportSpider(scrapy.Spider):
         fp = self.source.get("follow_pattern")
         self.follow_re = re.compile(fp) if fp else None
         self.seen: set[str] = seen if seen is not None else set()
-        self.aliases: dict[str, str] = {}
-        self.failures = failures if failures is not None else []
         self.since = date.fromisoformat(since) if since else None
         self.canonical = self.source.get("canonical_origin")
         urls = self.source["start_urls"] + self.source.get("feeds", []) + self.source.get("sitemaps", [])
@@ -136,12 +138,12 @@ class ReportSpider(scrapy.Spider):
             try:
                 body = gunzip(body, max_size=50 * 1024 * 1024)
             except Exception as exc:  # a corrupt archive is one failed URL, not a failed crawl
-                self.failures.append({"url": response.url, "reason": f"bad gzip sitemap: {exc}"[:500]})
+                yield self.failure(response.url, f"bad gzip sitemap: {exc}"[:500])
                 return
         try:
             sitemap = Sitemap(body)
         except Exception as exc:
-            self.failures.append({"url": response.url, "reason": f"not a sitemap: {exc}"[:500]})
+            yield self.failure(response.url, f"not a sitemap: {exc}"[:500])
             return
         for entry in sitemap:
             loc = entry.get("loc")
@@ -157,39 +159,32 @@ class ReportSpider(scrapy.Spider):
                     yield req
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        # A page is keyed by where it ended up; links that redirected there are noted as aliases
-        # (note_alias), so the next run knows them too and one report reached two ways is stored once.
+        # A page is keyed by where it ended up; links that redirected there are kept as aliases, so the
+        # next run knows them too and one report reached two ways is stored once.
         url = self.canonical_url(response.url)
+        for link in response.meta.get("redirect_urls", []):
+            alias = self.canonical_url(link)
+            if alias != url:
+                yield Alias(alias, url)
         if url in self.seen:
             return
         self.seen.add(url)
-        yield PageItem(
-            url=url, source=self.source["name"], lang=self.source.get("lang", "auto"),
-            status=response.status,
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
-            fetched_at=datetime.now(timezone.utc).isoformat(), body=response.body,
-        )
+        yield Page(url=url, source=self.source["name"], lang=self.source.get("lang", "auto"), status=response.status,
+                   content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
+                   fetched_at=datetime.now(UTC).isoformat(), body=response.body)
 
-    def note_alias(self, from_url: str, to_url: str) -> None:
-        self.aliases[self.canonical_url(from_url)] = self.canonical_url(to_url)
+    def failure(self, url: str, reason: str) -> Failure:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)  # None when built outside a crawl (tests)
+        if stats is not None:
+            stats.inc_value(FAILURES_STAT)
+        return Failure(url, reason)
 
-    def resolved_aliases(self) -> dict[str, str]:
-        """alias -> final URL, following chains of redirects."""
-        out = {}
-        for alias, target in self.aliases.items():
-            hops = 0
-            while target in self.aliases and hops < 10:
-                target, hops = self.aliases[target], hops + 1
-            if alias != target:
-                out[alias] = target
-        return out
-
-    def failed(self, failure: Any) -> None:
-        request = failure.request
+    def failed(self, failure: Any) -> Iterator[Failure]:
+        """Errback: the URL and why it failed, as an item like any other (robots.txt refusals are not failures)."""
         reason = failure.getErrorMessage() or failure.type.__name__
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             return  # the site asked us not to: a choice, not a failure
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-        self.failures.append({"url": request.url, "reason": f"{failure.type.__name__}: {reason}"[:500]})
+        yield self.failure(failure.request.url, f"{failure.type.__name__}: {reason}"[:500])

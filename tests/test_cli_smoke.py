@@ -1,0 +1,40 @@
+"""The installed entry point in real processes: what a shell user runs, start-up, stdin, exit codes, one-line errors.
+
+Most command tests run in-process (conftest.cli); these few keep the real process boundary honest.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import CLI_PROCESS
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI_PROCESS, *args], capture_output=True, text=True, input=stdin, timeout=300)
+
+
+def test_extract_from_stdin_and_a_missing_file_in_one_process():
+    out = run("extract", "-", "/nonexistent/report.txt", "--json", stdin="Suzhou has 12 industrial colleges.")
+    assert out.returncode == 1, "one input failed"
+    doc = json.loads(out.stdout)
+    assert doc["path"] == "-" and doc["main_city"] == "Suzhou" and doc["facts"][0]["value"] == 12
+    errors = out.stderr.strip().splitlines()
+    assert errors == [next(e for e in errors if e.startswith("error: /nonexistent/report.txt"))]
+
+
+def test_user_errors_are_one_line_with_status_1(tmp_path):
+    for args in (["sql", "DROP TABLE facts", "--db", str(tmp_path / "x.duckdb")],
+                 ["compare", "--db", str(tmp_path / "none.duckdb")],
+                 ["sources", "check", str(tmp_path / "missing.yaml")]):
+        out = run(*args)
+        assert out.returncode == 1, args
+        assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith("error: "), out.stderr
+
+
+def test_help_lists_every_command():
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("demo", "run", "crawl", "reextract", "schedule", "sources", "extract", "parse", "sql", "compare",
+                    "city", "export", "report", "schema", "eval"):
+        assert f" {command} " in out.stdout, command
