@@ -1,15 +1,17 @@
 # Two entry points for a fresh machine with Python 3.11 and make:
 #   make demo   - create .venv, install pinned dependencies, run the demo crawl
-#   make test   - same set-up, then the test suite
+#   make test   - same set-up, then the whole test suite
+# For contributors: make lint, make test-fast (skips the slow end-to-end tests), make docs, make bench.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PY_DIRS := crawlers nlp pipeline flows tests bench tools
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install clean bench
+.PHONY: demo test test-fast lint docs install clean bench
 
 install: $(STAMP)
 
@@ -24,8 +26,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/python -m compileall -q $(PY_DIRS) >/dev/null
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/cityfacts schema > docs/schema.md
+	$(BIN)/python -m flows.cli_docs > docs/cli.md
+
 clean:
-	rm -rf $(VENV) cityfacts.duckdb .pytest_cache
+	rm -rf $(VENV) cityfacts.duckdb .pytest_cache .mypy_cache .ruff_cache
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

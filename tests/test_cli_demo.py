@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
 

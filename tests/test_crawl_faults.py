@@ -5,6 +5,9 @@ import duckdb
 import pytest
 from faultsite import FAULTS, FaultSite
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
+
 SOURCES = """\
 contact: "mailto:tests@cityfacts.invalid"
 sources:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from conftest import cli
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
 
 
 def counts(db) -> dict[str, int]:

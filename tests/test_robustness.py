@@ -12,6 +12,9 @@ import duckdb
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
+
 CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
 
 

@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from flows.schedule import healthy, local_server
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 CLI = [sys.executable, "-c", "from flows.cli import app; app()"]
 ROOT = Path(__file__).resolve().parent.parent
