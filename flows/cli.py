@@ -279,16 +279,21 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT statement.")], db: D
     emit(columns, rows, fmt.value)
 
 
-def metric_labels() -> dict[str, str]:
-    from nlp.metrics import labels
+def rule_files() -> Any:
+    """The rule files extraction uses: the packaged ones, with $CITYFACTS_TAXONOMY's taxonomy if set."""
+    import os
 
-    return labels()
+    from nlp.resources import load_resources
+
+    return load_resources(taxonomy=os.environ.get("CITYFACTS_TAXONOMY") or None)
+
+
+def metric_labels() -> dict[str, str]:
+    return dict(rule_files().taxonomy.labels())
 
 
 def canonical_city(name: str) -> str:
-    from nlp.places import gazetteer
-
-    return gazetteer().canonical_city(name)
+    return str(rule_files().gazetteer.canonical_city(name))
 
 
 @app.command()

@@ -14,13 +14,6 @@ from collections import defaultdict
 
 from nlp.places import Gazetteer, PlaceMatch
 
-QUALIFIER = re.compile(r"(?:\b(?:in|of|across|throughout|at|from)\s+(?:the\s+)?|[在于全])$", re.I)
-NATIONAL = re.compile(r"\b(?:nationwide|across the country|across China|China's|in China|the country's|national total)\b|全国|我国", re.I)
-
-
-IN_PLACE = re.compile(r"(?:\s+[a-z][\w-]*){0,3}\s+(?:in|at|from)\s+(?:the\s+)?", re.I)
-PROVINCE_ANAPHORA = re.compile(r"\bthe province's\b|\bprovince-wide\b|\bacross the province\b|该省|全省(?:共|有|累计|已|现有|建成|培育)", re.I)
-
 
 def _apposition(m: PlaceMatch, matches: list[PlaceMatch], prov_code: str, text: str) -> bool:
     """'Ningbo, Zhejiang province': a province right after one of its own cities only locates that city."""
@@ -31,13 +24,36 @@ def _apposition(m: PlaceMatch, matches: list[PlaceMatch], prov_code: str, text: 
     return False
 
 
-LIST_SEP = re.compile(r"^\s*(?:[、，,和及与]|and|or)\s*$")
 
 
-def _list_members(matches: list[PlaceMatch], text: str) -> set[int]:
+class Attribution:
+    """The rules above, with their patterns from nlp/data/attribution.yaml and places from the gazetteer."""
+
+    def __init__(self, patterns: dict[str, str], gaz: Gazetteer) -> None:
+        self.gaz = gaz
+        self.qualifier = re.compile(patterns["qualifier_before"])
+        self.national = re.compile(patterns["national"])
+        self.in_place = re.compile(patterns["in_place"])
+        self.province_anaphora = re.compile(patterns["province_anaphora"])
+        self.list_separator = re.compile(patterns["list_separator"])
+        self.place_count = re.compile(patterns["place_count_words"])
+
+    def counts_places(self, figure_text: str, counted: str | None) -> bool:
+        """Whether a figure counts places (七市, 11 cities): it then belongs to the article, not to one of them."""
+        return bool(self.place_count.search(figure_text) or (counted and self.place_count.search(counted.strip())))
+
+    def main_city(self, matches: list[PlaceMatch], text: str, org_spans: list[tuple[int, int]]) -> str | None:
+        return main_city(matches, self.gaz, text, org_spans)
+
+    def figure_city(self, pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], main: str | None,
+                    org_spans: list[tuple[int, int]], text: str, end: int | None = None) -> str | None:
+        return figure_city(self, pos, sentence, matches, main, org_spans, text, end)
+
+
+def _list_members(matches: list[PlaceMatch], text: str, separator: re.Pattern[str]) -> set[int]:
     out: set[int] = set()
     for a, b in zip(matches, matches[1:], strict=False):
-        if b.start - a.end <= 5 and LIST_SEP.match(text[a.end:b.start]):
+        if b.start - a.end <= 5 and separator.match(text[a.end:b.start]):
             out.update((id(a), id(b)))
     return out
 
@@ -67,12 +83,13 @@ def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: l
     return best_prov
 
 
-def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], gaz: Gazetteer,
+def figure_city(rules: Attribution, pos: int, sentence: tuple[int, int], matches: list[PlaceMatch],
                 main: str | None, org_spans: list[tuple[int, int]], text: str, end: int | None = None) -> str | None:
+    gaz = rules.gaz
     s, e = sentence
     main_place = gaz.lookup(main) if main else None
     main_prov = main_place.province_adcode if main_place else None
-    listed = _list_members(matches, text)
+    listed = _list_members(matches, text, rules.list_separator)
     usable = []
     for m in matches:
         if not (s <= m.start < e):
@@ -84,26 +101,26 @@ def figure_city(pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], 
         target = gaz.city_of(m.place)
         if (target.level == "province" and not target.city_adcode and target.adcode == main_prov
                 and main_place and main_place.adcode != target.adcode
-                and (m.start > pos or QUALIFIER.search(text[max(s, m.start - 12):m.start])
+                and (m.start > pos or rules.qualifier.search(text[max(s, m.start - 12):m.start])
                      or _apposition(m, matches, target.adcode, text))):
             # "enterprises in Shandong Province" qualifies the article's own city; "Shandong has 300" does not.
             continue
         usable.append((m, target))
     before = [u for u in usable if u[0].start < pos]
     after = [u for u in usable if u[0].start >= pos]
-    if end is not None and after and IN_PLACE.fullmatch(text[end:after[0][0].start]):
+    if end is not None and after and rules.in_place.fullmatch(text[end:after[0][0].start]):
         return after[0][1].name_en  # "56 in Jinan", "56 enterprises in Jinan"
     if before:
         return before[-1][1].name_en
     # No place named before the figure: "全省累计…300家，其中济南市…" speaks of the province, "全国…" of the country.
-    if main_place and main_place.level != "province" and PROVINCE_ANAPHORA.search(text[s:pos]):
+    if main_place and main_place.level != "province" and rules.province_anaphora.search(text[s:pos]):
         prov = gaz.province_of(main_place)
         if prov is not None and not prov.city_adcode:
             return prov.name_en
-    if NATIONAL.search(text[s:pos]):
+    if rules.national.search(text[s:pos]):
         return None
     if after:
         return after[0][1].name_en
-    if NATIONAL.search(text[s:e]):
+    if rules.national.search(text[s:e]):
         return None
     return main

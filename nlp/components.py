@@ -1,12 +1,15 @@
-"""spaCy pipeline components, registered by name like any spaCy component.
+"""spaCy pipeline components, registered as factories like any spaCy component.
 
-Each does one job and leaves its result on the Doc:
-- cityfacts_body:    doc._.body_end (where teasers and credits start)
-- cityfacts_places:  doc._.places (gazetteer matches in the body; (start, end, text, adcode) once done)
-- cityfacts_orgs:    doc._.orgs (organisation spans in the body)
-- cityfacts_figures: doc._.facts (figures as dicts of nlp.records.Fact fields) and doc._.main_city
-They work for English (after en_core_web_sm's parser) and Chinese (after
-the jieba tokenizer); `doc.lang_` chooses the grammar.
+Each does one job and leaves plain data on the Doc (spaCy ships Docs
+between processes as msgpack when n_process > 1, so nothing richer):
+- cityfacts_body:    doc._.body_end: where teasers and credits start
+- cityfacts_places:  doc._.places: [(start, end, text, adcode)] gazetteer matches in the body
+- cityfacts_orgs:    doc._.orgs: [(start, end, name, text)] organisation names in the body
+- cityfacts_figures: doc._.facts: [dict of nlp.records.Fact fields], and doc._.main_city
+Their data comes from their config (`data_dir`: a folder of rule files like
+nlp/data, default the packaged one; `taxonomy`: another taxonomy file) and
+is loaded when the factory builds the component. What differs between
+languages is behind nlp/languages (rules_for(nlp.lang)).
 """
 from __future__ import annotations
 
@@ -17,19 +20,18 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp import figures_en, figures_zh
-from nlp.attribution import figure_city, main_city
-from nlp.counted import counted_en, counted_zh
-from nlp.lexicon import lexicon, load_yaml
-from nlp.metrics import classify
-from nlp.orgs import find_en, find_zh
-from nlp.places import gazetteer
+from nlp.attribution import Attribution
+from nlp.languages import LanguageRules, rules_for
+from nlp.places import PlaceMatch
 from nlp.records import Fact
-from nlp.segments import body_end, zh_sentences
+from nlp.resources import Resources, load_resources
+from nlp.segments import BodyEnd
 
 for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("facts", None), ("main_city", None)):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
+
+DATA = {"data_dir": None}
 
 
 def doc_text(doc: Doc) -> str:
@@ -40,44 +42,41 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
-@Language.component("cityfacts_body")
-def body_component(doc: Doc) -> Doc:
-    doc._.body_end = body_end(doc_text(doc))
-    return doc
+def body_limit(doc: Doc) -> int:
+    return doc._.body_end or len(doc_text(doc))
 
 
-@Language.component("cityfacts_places")
-def places_component(doc: Doc) -> Doc:
-    text = doc_text(doc)
-    limit = doc._.body_end or len(text)
-    doc._.places = [m for m in gazetteer().find(text[:limit], doc.lang_)]
-    return doc
+class Component:
+    """What every component has: the rule files, and the rules of the pipeline's language."""
+
+    def __init__(self, nlp: Language, data_dir: str | None, taxonomy: str | None = None) -> None:
+        self.res: Resources = load_resources(data_dir, taxonomy)
+        self.rules: LanguageRules = rules_for(nlp.lang or "", self.res)
 
 
-@Language.component("cityfacts_orgs")
-def orgs_component(doc: Doc) -> Doc:
-    text = doc_text(doc)
-    limit = doc._.body_end or len(text)
-    gaz = gazetteer()
+class BodyComponent(Component):
+    def __init__(self, nlp: Language, data_dir: str | None) -> None:
+        super().__init__(nlp, data_dir)
+        self.body_end = BodyEnd(self.res.markers)
 
-    def is_place(name: str) -> bool:
-        return bool(gaz.find(name, doc.lang_))
-
-    if doc.lang_ == "zh":
-        found = find_zh(text[:limit], is_place)
-    else:
-        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.end_char <= limit]
-        found = find_en(text[:limit], ents, lambda n: any(m.start == 0 and m.end == len(n) for m in gaz.find(n, "en")))
-    doc._.orgs = [(s, e, name, text[s:e]) for s, e, name in found]
-    return doc
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.body_end = self.body_end(doc_text(doc))
+        return doc
 
 
-def _sentences(doc: Doc) -> list[tuple[int, int]]:
-    if doc.lang_ == "zh":
-        return zh_sentences(doc_text(doc))
-    if doc.has_annotation("SENT_START"):
-        return [(s.start_char, s.end_char) for s in doc.sents]
-    return [(0, len(doc_text(doc)))]
+class PlacesComponent(Component):
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        found = self.res.gazetteer.find(text[:body_limit(doc)], self.rules.code)
+        doc._.places = [(m.start, m.end, m.text, m.place.adcode) for m in found]
+        return doc
+
+
+class OrgsComponent(Component):
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        doc._.orgs = [(s, e, name, text[s:e]) for s, e, name in self.rules.orgs(doc, text, body_limit(doc))]
+        return doc
 
 
 CLAUSE_BREAK = re.compile(r"[,，;；。:：!?！？]")
@@ -90,95 +89,84 @@ def clause_of(text: str, start: int, end: int, sent: tuple[int, int]) -> str:
     return text[left:m.start() if m else sent[1]]
 
 
-PLACE_WORDS = re.compile(r"(?:[市省县区]|城市|地市|cities|provinces|counties|districts|prefectures|municipalities)$", re.I)
+class FiguresComponent(Component):
+    def __init__(self, nlp: Language, data_dir: str | None, taxonomy: str | None) -> None:
+        super().__init__(nlp, data_dir, taxonomy)
+        self.attribution = Attribution(self.res.attribution, self.res.gazetteer)
+        self.caps = {unit: float(cap) for unit, cap in self.res.lexicon["caps"].items()}
+
+    def _elided(self, counted: str | None) -> bool:
+        """No noun of its own: nothing, or only a place name (the place the figure is for)."""
+        if not counted:
+            return True
+        found = self.res.gazetteer.find(counted, self.rules.code)
+        return bool(found) and found[0].start == 0 and found[-1].end >= len(counted.rstrip("市省县区 "))
+
+    def __call__(self, doc: Doc) -> Doc:
+        text, rules, gaz = doc_text(doc), self.rules, self.res.gazetteer
+        limit = body_limit(doc)
+        org_spans = [(s, e) for s, e, _, _ in (doc._.orgs or [])]
+        places = [PlaceMatch(s, e, t, gaz.by_code[code]) for s, e, t, code in (doc._.places or [])]
+        main = self.attribution.main_city(places, text[:limit], org_spans)
+        doc._.main_city = main
+        sents = rules.sentences(doc, text)
+        facts: list[Fact] = []
+        si = 0
+        for c in rules.candidates(text, limit):
+            while si < len(sents) - 1 and sents[si][1] <= c.start:
+                si += 1
+            sent = sents[si] if sents else (0, len(text))
+            refined = rules.counted(doc, text, c)
+            if refined is None:
+                continue
+            counted, unit = refined
+            if unit == "count" and rules.is_people(counted):
+                unit = "people"
+            if not (0 <= c.value <= self.caps.get(unit, float("inf"))) or c.value != c.value:
+                continue  # absurd for its unit (1e30 yuan): not a figure anyone reported
+            sentence = text[sent[0]:sent[1]].strip()
+            if facts and facts[-1].sentence == sentence and facts[-1].unit == unit and self._elided(counted):
+                # "济南市56家，青岛市48家" / "Jinan has 56 such enterprises, Qingdao 48": the noun is not repeated
+                counted = facts[-1].counted
+            city = self.attribution.figure_city(c.start, sent, places, main, org_spans, text, c.end)
+            if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
+                city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
+            facts.append(Fact(
+                value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
+                unit=unit, approx=c.approx, counted=counted,
+                metric=self.res.taxonomy.classify(counted, clause_of(text, c.start, c.end, sent), unit, rules.code),
+                city=city, start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
+            ))
+        doc._.facts = [asdict(f) for f in facts]
+        doc.user_data.pop("cityfacts_text", None)
+        return doc
 
 
-def counts_places(figure_text: str, counted: str | None) -> bool:
-    """Whether a figure counts places (七市, 11 cities): it then belongs to the article, not to one of them."""
-    return bool(PLACE_WORDS.search(figure_text) or (counted and PLACE_WORDS.search(counted.strip())))
+@Language.factory("cityfacts_body", assigns=["doc._.body_end"], default_config=DATA)
+def make_body(nlp: Language, name: str, data_dir: str | None) -> BodyComponent:
+    return BodyComponent(nlp, data_dir)
 
 
-def _numeral_subject(doc: Doc, c: Any) -> bool:
-    """'...24 workshops, among which four are still being built': a numeral standing for its noun as a subject."""
-    span = doc.char_span(c.start, c.end, alignment_mode="expand")
-    if span is None or len(span) != 1:
-        return False
-    tok = span[0]
-    return tok.pos_ == "NUM" and tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ not in ("one", "zero")
+@Language.factory("cityfacts_places", assigns=["doc._.places"], requires=["doc._.body_end"], default_config=DATA)
+def make_places(nlp: Language, name: str, data_dir: str | None) -> PlacesComponent:
+    return PlacesComponent(nlp, data_dir)
 
 
-def _elided(counted: str | None, gaz: Any, lang: str) -> bool:
-    """No noun of its own: nothing, or only a place name (the place the figure is for)."""
-    if not counted:
-        return True
-    found = gaz.find(counted, lang)
-    return bool(found) and found[0].start == 0 and found[-1].end >= len(counted.rstrip("市省县区 "))
+@Language.factory("cityfacts_orgs", assigns=["doc._.orgs"], requires=["doc._.body_end"], default_config=DATA)
+def make_orgs(nlp: Language, name: str, data_dir: str | None) -> OrgsComponent:
+    return OrgsComponent(nlp, data_dir)
 
 
-def _people(counted: str | None, lang: str) -> bool:
-    if not counted:
-        return False
-    nouns = lexicon(lang)["people_nouns"]
-    if lang == "zh":
-        return any(counted.endswith(n) for n in nouns)
-    last = counted.lower().split()[-1] if counted.split() else ""
-    return last in nouns or counted.lower() in nouns
-
-
-@Language.component("cityfacts_figures")
-def figures_component(doc: Doc) -> Doc:
-    text, lang = doc_text(doc), doc.lang_
-    limit = doc._.body_end or len(text)
-    gaz = gazetteer()
-    org_spans = [(s, e) for s, e, _, _ in (doc._.orgs or [])]
-    places = doc._.places or []
-    main = main_city(places, gaz, text[:limit], org_spans)
-    doc._.main_city = main
-    sents = _sentences(doc)
-    facts: list[Fact] = []
-    cands = figures_zh.candidates(text, limit) if lang == "zh" else figures_en.candidates(text, limit)
-    caps = load_yaml("lexicon.yaml")["caps"]
-    si = 0
-    for c in cands:
-        while si < len(sents) - 1 and sents[si][1] <= c.start:
-            si += 1
-        sent = sents[si] if sents else (0, len(text))
-        unit = c.unit
-        if lang == "zh":
-            counted = counted_zh(text, c.start, c.end, unit)
-            if counted is None and re.search(r"(?:部门|城市|地市)$", c.text_of(text)):
-                counted = c.text_of(text)[-2:]  # the classifier is itself the noun: 六部门
-        else:
-            counted, noun = counted_en(doc, c.start, c.end, money_like=unit != "count")
-            if c.words and unit == "count" and noun is None and not _numeral_subject(doc, c):
-                continue  # "one" or "two" that counts nothing
-            if unit == "count" and counted is None:
-                span = doc.char_span(c.start, c.end, alignment_mode="expand")
-                if span is not None and span.root.head.lemma_ in lexicon("en")["people_verbs"]:
-                    unit = "people"
-        if unit == "count" and _people(counted, lang):
-            unit = "people"
-        if not (0 <= c.value <= float(caps.get(unit, float("inf")))) or c.value != c.value:
-            continue  # absurd for its unit (1e30 yuan): not a figure anyone reported
-        sentence = text[sent[0]:sent[1]].strip()
-        if facts and facts[-1].sentence == sentence and facts[-1].unit == unit and _elided(counted, gaz, lang):
-            # "济南市56家，青岛市48家" / "Jinan has 56 such enterprises, Qingdao 48": the noun is not repeated
-            counted = facts[-1].counted
-        city = figure_city(c.start, sent, places, gaz, main, org_spans, text, c.end)
-        if unit == "count" and counts_places(c.text_of(text), counted):
-            city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
-        facts.append(Fact(
-            value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
-            unit=unit, approx=c.approx, counted=counted,
-            metric=classify(counted, clause_of(text, c.start, c.end, sent), unit, lang),
-            city=city,
-            start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
-        ))
-    # Leave plain data on the Doc (spaCy ships Docs between processes as msgpack when n_process > 1).
-    doc._.facts = [asdict(f) for f in facts]
-    doc._.places = [(m.start, m.end, m.text, m.place.adcode) for m in places]
-    doc.user_data.pop("cityfacts_text", None)
-    return doc
+@Language.factory("cityfacts_figures", assigns=["doc._.facts", "doc._.main_city"],
+                  requires=["doc._.body_end", "doc._.places", "doc._.orgs"],
+                  default_config={"data_dir": None, "taxonomy": None})
+def make_figures(nlp: Language, name: str, data_dir: str | None, taxonomy: str | None) -> FiguresComponent:
+    return FiguresComponent(nlp, data_dir, taxonomy)
 
 
 COMPONENTS = ("cityfacts_body", "cityfacts_places", "cityfacts_orgs", "cityfacts_figures")
+
+
+def config_for(name: str, data_dir: str | None, taxonomy: str | None) -> dict[str, Any]:
+    """The config a component is added with (only the figures read a taxonomy)."""
+    return {"data_dir": data_dir, **({"taxonomy": taxonomy} if name == "cityfacts_figures" else {})}

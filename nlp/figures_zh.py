@@ -9,19 +9,17 @@ numeral characters.
 """
 from __future__ import annotations
 
-import functools
 import re
+from typing import Any
 
 from nlp.figures_en import Candidate
-from nlp.lexicon import alternation, lexicon
+from nlp.lexicon import alternation
 from nlp.numbers import parse_zh, to_halfwidth
 
 ZH_NUM = "零〇一二两三四五六七八九十百千万亿"
 
 
-@functools.cache
-def grammar() -> re.Pattern[str]:
-    lex = lexicon("zh")
+def build_grammar(lex: dict[str, Any]) -> re.Pattern[str]:
     pre = alternation([p for ps in lex["approx_before"].values() for p in ps], False)
     post = alternation([p for ps in lex["approx_after"].values() for p in ps], False)
     money = alternation(list(lex["money"]) + lex["money_foreign"], False)
@@ -55,10 +53,9 @@ _HAN = rf"(?:(?![{ZH_NUM}])[\u4e00-\u9fff])"
 SLOGAN = re.compile(rf"[{ZH_NUM}]{_HAN}[{ZH_NUM}]{_HAN}")
 
 
-def _blocked_spans(text: str) -> list[tuple[int, int]]:
+def _blocked_spans(rules: ChineseFigures, text: str) -> list[tuple[int, int]]:
     """Words made of numerals (一批, 十四五) and slogans of the 一校一品 / 一企一策 shape."""
-    words = lexicon("zh")["not_figures"]
-    spans = [m.span() for m in re.finditer(alternation(words, False), text)]
+    spans = [m.span() for m in rules.not_figures.finditer(text)]
     for m in SLOGAN.finditer(text):
         a, b = m.group(0)[0], m.group(0)[2]
         if a == b or (a in "一二三四五" and b in "一二三四五"):
@@ -66,15 +63,29 @@ def _blocked_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def candidates(text: str, limit: int | None = None) -> list[Candidate]:
-    lex = lexicon("zh")
+class ChineseFigures:
+    """Figure candidates in Chinese text, by the grammar built from one lexicon."""
+
+    def __init__(self, lex: dict[str, Any]) -> None:
+        self.lex = lex
+        self.grammar = build_grammar(lex)
+        self.not_figures = re.compile(alternation(lex["not_figures"], False))
+        pre = alternation([p for ps in lex["approx_before"].values() for p in ps], False)
+        self.fraction_re = re.compile(rf"(?P<pre>{pre})?(?P<f>{alternation(list(lex['fractions']), False)})")
+
+    def __call__(self, text: str, limit: int | None = None) -> list[Candidate]:
+        return candidates(self, text, limit)
+
+
+def candidates(rules: ChineseFigures, text: str, limit: int | None = None) -> list[Candidate]:
+    lex = rules.lex
     norm = to_halfwidth(text)
     end_limit = len(norm) if limit is None else limit
-    blocked = _blocked_spans(norm[:end_limit])
+    blocked = _blocked_spans(rules, norm[:end_limit])
     time_after = sorted(lex["time_after"], key=len, reverse=True)
     labels = lex["label_before"]
     out: list[Candidate] = []
-    for m in grammar().finditer(norm, 0, end_limit):
+    for m in rules.grammar.finditer(norm, 0, end_limit):
         if m.group("pctpre"):
             raw = m.group("pnum").replace("点", ".")
             value = parse_zh(raw) if not re.fullmatch(r"[\d.]+", raw) else float(raw)
@@ -93,7 +104,7 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
         if any(s < ne and ns < e for s, e in blocked):
             continue
         before = norm[max(0, ns - 2):ns]
-        if any(before.endswith(lb) for lb in labels) or (norm[max(0, ns - 1):ns] in ("第", "首", "前")):
+        if any(before.endswith(lb) for lb in labels) or (norm[max(0, ns - 1):ns] in lex["ordinal_before"]):
             continue
         if norm[max(0, ns - 1):ns] in "+×/" and ns > 0 or norm[end:end + 1] in "+×/":
             continue
@@ -106,14 +117,14 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
         tail = norm[m.end("cls"):m.end("cls") + 3] if cls else ""
         if cls in lex["ordinal_classifiers"]:
             continue
-        if cls == "个" and any(tail.startswith(t) for t in ("月", "小时", "工作日", "学期", "学年", "季度", "星期")):
+        if cls == "个" and any(tail.startswith(t) for t in lex["time_after_ge"]):
             continue
         if not has_unit:
             # Digits need 万/亿 or a unit; a bare Chinese numeral is a word, not a figure.
             if not (is_digits and re.search(r"[万亿]$", num)):
                 if not (m.group("post") or m.group("pre")) or not is_digits:
                     continue
-        if not is_digits and cls in ("区", "县", "市", "省", "大") and len(num) > 2:
+        if not is_digits and cls in lex["place_classifiers"] and len(num) > 2:
             continue
         if not is_digits and cls == "大" and num not in "一二两三四五六七八九十":
             continue
@@ -148,17 +159,16 @@ def candidates(text: str, limit: int | None = None) -> list[Candidate]:
                   or _approx_of(m.group("post"), lex["approx_after"]))
         out.append(Candidate(start, end, value * factor, None if vmax is None else vmax * factor,
                              unit, approx, not has_unit, not is_digits))
-    return _add_fractions(norm[:end_limit], out)
+    return _add_fractions(rules, norm[:end_limit], out)
 
 
-def _add_fractions(text: str, out: list[Candidate]) -> list[Candidate]:
-    fractions = lexicon("zh")["fractions"]
+def _add_fractions(rules: ChineseFigures, text: str, out: list[Candidate]) -> list[Candidate]:
+    lex = rules.lex
+    fractions = lex["fractions"]
     taken = [(c.start, c.end) for c in out]
-    lex = lexicon("zh")
-    pre = alternation([p for ps in lex["approx_before"].values() for p in ps], False)
-    for m in re.finditer(rf"(?P<pre>{pre})?(?P<f>{alternation(list(fractions), False)})", text):
+    for m in rules.fraction_re.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
-        approx = "more_than" if m.group("f") == "过半" else _approx_of(m.group("pre"), lex["approx_before"])
+        approx = "more_than" if m.group("f") in lex["fraction_more_than"] else _approx_of(m.group("pre"), lex["approx_before"])
         out.append(Candidate(m.start(), m.end(), float(fractions[m.group("f")]), None, "percent", approx, False, True))
     return sorted(out, key=lambda c: c.start)

@@ -1,22 +1,8 @@
-"""Load the word lists (nlp/data/*.yaml) the rules are built from, once per process."""
+"""Regular expressions built from word lists (the lists themselves live in nlp/data/*.yaml)."""
 from __future__ import annotations
 
-import functools
 import re
-from importlib import resources
 from typing import Any
-
-import yaml
-
-
-@functools.cache
-def load_yaml(name: str) -> dict[str, Any]:
-    text = resources.files("nlp").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def lexicon(lang: str) -> dict[str, Any]:
-    return load_yaml("lexicon.yaml")[lang]
 
 
 def alternation(words: list[str] | Any, flags_word: bool = True) -> str:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import cn2an
-
-from nlp.lexicon import lexicon
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
@@ -29,9 +28,8 @@ def parse_digits(s: str) -> float | None:
         return None
 
 
-def parse_en_words(s: str) -> float | None:
-    """'Sixty-five' -> 65, 'two hundred and ten' -> 210, 'a dozen' -> 12."""
-    lex = lexicon("en")
+def parse_en_words(s: str, lex: dict[str, Any]) -> float | None:
+    """'Sixty-five' -> 65, 'two hundred and ten' -> 210, 'a dozen' -> 12 (lex: the English lexicon's number words)."""
     units = {k.lower(): v for k, v in lex["word_units"].items()}
     tens = {k.lower(): v for k, v in lex["word_tens"].items()}
     words = re.split(r"[\s-]+", s.lower().strip())

@@ -7,28 +7,12 @@ a suffix (学院, 有限公司, 局 ...) back to a stop character.
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
-from nlp.lexicon import alternation, load_yaml
+from nlp.lexicon import alternation
 from nlp.zh_words import tag
-
-
-@functools.cache
-def _en_re() -> re.Pattern[str]:
-    suffixes = alternation(load_yaml("org_suffixes.yaml")["en"])
-    word = r"(?:[A-Z][\w&.-]*|of|and|for|the|de)"
-    # Words are joined by spaces only: a name never runs across a line break.
-    return re.compile(rf"\b((?:[A-Z][\w&.-]*)(?:[ \t]+{word}){{0,8}}?[ \t]+{suffixes}(?:[ \t]*,?[ \t]*(?:Ltd\.|Co\., Ltd\.))?)(?![\w])")
-
-
-@functools.cache
-def _zh_re() -> re.Pattern[str]:
-    data = load_yaml("org_suffixes.yaml")
-    stop = re.escape(data["zh_stop"])
-    suffixes = alternation(data["zh"], False)
-    return re.compile(rf"[^{stop}\d\s]{{2,24}}?{suffixes}")
 
 
 def normalise(name: str) -> str:
@@ -37,9 +21,8 @@ def normalise(name: str) -> str:
     return re.sub(r"^(?:The|the)\s+", "", name)
 
 
-def _trim_leading(text: str, s: int, e: int) -> tuple[int, str]:
+def _trim_leading(text: str, s: int, e: int, stop: set[str]) -> tuple[int, str]:
     """Drop sentence-initial words ("As", "The", "Opinions of the") from the front of a candidate."""
-    stop = set(load_yaml("org_suffixes.yaml")["en_leading_stop"])
     name = text[s:e]
     while True:
         m = re.match(r"(\S+)[ \t]+(?:(?:of|the|for|and)[ \t]+)*", name)
@@ -50,40 +33,60 @@ def _trim_leading(text: str, s: int, e: int) -> tuple[int, str]:
     return s, name
 
 
-@functools.cache
-def _suffix_re() -> re.Pattern[str]:
-    return re.compile(alternation(load_yaml("org_suffixes.yaml")["en"]) + r"\W*$")
-
-
-def find_en(text: str, ents: list[tuple[int, int, str]], is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+class EnglishOrgs:
     """Names ending in an organisation word, plus spaCy ORG entities that end in one (precision over recall)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        suffixes = alternation(data["en"])
+        word = r"(?:[A-Z][\w&.-]*|of|and|for|the|de)"
+        # Words are joined by spaces only: a name never runs across a line break.
+        self.name_re = re.compile(rf"\b((?:[A-Z][\w&.-]*)(?:[ \t]+{word}){{0,8}}?[ \t]+{suffixes}"
+                                  rf"(?:[ \t]*,?[ \t]*(?:Ltd\.|Co\., Ltd\.))?)(?![\w])")
+        self.suffix_re = re.compile(suffixes + r"\W*$")
+        self.leading_stop = set(data["en_leading_stop"])
+
+    def __call__(self, text: str, ents: list[tuple[int, int, str]],
+                 is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+        return find_en(self, text, ents, is_place)
+
+
+def find_en(rules: EnglishOrgs, text: str, ents: list[tuple[int, int, str]],
+            is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
     found: dict[tuple[int, int], str] = {}
-    suffix = _suffix_re()
-    for m in _en_re().finditer(text):
-        s, name = _trim_leading(text, *m.span(1))
+    suffix = rules.suffix_re
+    for m in rules.name_re.finditer(text):
+        s, name = _trim_leading(text, *m.span(1), rules.leading_stop)
         if len(name.split()) >= 2:
             found[(s, m.end(1))] = normalise(name)
     for s, e, label in ents:
         if label != "ORG" or any(s < e2 and s2 < e for s2, e2 in found):
             continue
-        s, name = _trim_leading(text, s, e)
+        s, name = _trim_leading(text, s, e, rules.leading_stop)
         name = normalise(name)
         if len(name.split()) >= 2 and suffix.search(name) and not is_place(name) and not re.search(r"[\"“”\n]", name):
             found[(s, e)] = name
     return sorted((s, e, n) for (s, e), n in found.items())
 
 
-PROPER_FLAGS = ("ns", "nt", "nz", "nr", "j", "eng")
-
-
-def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+class ChineseOrgs:
     """Chinese names: the run before a suffix, trimmed of leading verbs and connectors, and only
     kept when something in it is a proper noun (a place, a brand), so 产教联合体 alone is not a name."""
-    data = load_yaml("org_suffixes.yaml")
-    lead = sorted(data["zh_leading_stop"], key=len, reverse=True)
-    suffixes = sorted(data["zh"], key=len, reverse=True)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.name_re = re.compile(rf"[^{re.escape(data['zh_stop'])}\d\s]{{2,24}}?{alternation(data['zh'], False)}")
+        self.lead = sorted(data["zh_leading_stop"], key=len, reverse=True)
+        self.suffixes = sorted(data["zh"], key=len, reverse=True)
+        self.inner_cut = data["zh_inner_cut"]
+        self.proper_flags = tuple(data["zh_proper_flags"])
+
+    def __call__(self, text: str, is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+        return find_zh(self, text, is_place)
+
+
+def find_zh(rules: ChineseOrgs, text: str, is_place: Callable[[str], bool] = lambda _: False) -> list[tuple[int, int, str]]:
+    lead, suffixes = rules.lead, rules.suffixes
     out = []
-    for m in _zh_re().finditer(text):
+    for m in rules.name_re.finditer(text):
         s, name = m.start(), m.group(0)
         changed = True
         while changed:
@@ -92,7 +95,7 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
                 if name.startswith(w) and len(name) - len(w) >= 3:
                     s, name = s + len(w), name[len(w):]
                     changed = True
-        for w in data["zh_inner_cut"]:
+        for w in rules.inner_cut:
             i = name.rfind(w)
             if i >= 0 and len(name) - (i + len(w)) >= 3:
                 s, name = s + i + len(w), name[i + len(w):]
@@ -107,7 +110,7 @@ def find_zh(text: str, is_place: Callable[[str], bool] = lambda _: False) -> lis
         if len(prefix) < 2:
             continue
         tokens = tag(prefix)
-        if not (is_place(prefix) or any(t.flag.startswith(PROPER_FLAGS) for t in tokens)):
+        if not (is_place(prefix) or any(t.flag.startswith(rules.proper_flags) for t in tokens)):
             continue
         out.append((s, m.end(), normalise(name)))
     return out

@@ -9,12 +9,9 @@ listed as cities of their own) but attributed to their prefecture.
 from __future__ import annotations
 
 import csv
-import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
-
-from nlp.lexicon import load_yaml
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -41,15 +38,14 @@ class PlaceMatch:
 
 
 class Gazetteer:
-    def __init__(self) -> None:
-        path = resources.files("nlp").joinpath("data", "gazetteer.csv")
+    def __init__(self, path: Path, stop: dict[str, list[str]]) -> None:
+        """path: the gazetteer CSV; stop: names that are ordinary words (place_stoplist.yaml)."""
         with path.open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         self.by_code: dict[str, Place] = {}
         for r in rows:
             self.by_code[r["adcode"]] = Place(r["adcode"], r["level"], r["name_en"], r["name_zh"],
                                               r["city_adcode"], r["province_adcode"])
-        stop = load_yaml("place_stoplist.yaml")
         rank = {"province": 0, "prefecture": 1, "county_city": 2, "district": 3}
         zh: dict[str, Place] = {}
         en: dict[str, Place] = {}
@@ -100,19 +96,20 @@ class Gazetteer:
         return self.city_of(place).name_en if place.level != "province" else place.name_en
 
     def find(self, text: str, lang: str) -> list[PlaceMatch]:
+        """Places named in text, in order, by the finder for the text's language (find_en, find_zh)."""
+        finder = getattr(self, f"find_{lang}", None)
+        if finder is None:
+            raise ValueError(f"the gazetteer has no place names for language {lang!r}")
+        return finder(text)
+
+    def find_zh(self, text: str) -> list[PlaceMatch]:
+        return [PlaceMatch(m.start(), m.end(), m.group(0), self.zh_names[m.group(0)]) for m in self._zh_re.finditer(text)]
+
+    def find_en(self, text: str) -> list[PlaceMatch]:
         out: list[PlaceMatch] = []
-        if lang == "zh":
-            for m in self._zh_re.finditer(text):
-                out.append(PlaceMatch(m.start(), m.end(), m.group(0), self.zh_names[m.group(0)]))
-            return out
         for m in self._en_re.finditer(text):
             out.append(PlaceMatch(m.start(), m.end(), m.group(0), self.en_names[m.group(1)]))
         for m in self._en_upper_re.finditer(text):
             if m.group(0).isupper() and len(m.group(0)) > 3:
                 out.append(PlaceMatch(m.start(), m.end(), m.group(0), self._en_upper[m.group(1)]))
         return sorted(out, key=lambda x: x.start)
-
-
-@functools.cache
-def gazetteer() -> Gazetteer:
-    return Gazetteer()

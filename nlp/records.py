@@ -13,13 +13,13 @@ from typing import Any
 
 
 def _extractor_version(base: str = "0.1") -> str:
-    """The release plus a digest of the rules (nlp/*.py and nlp/data/*): any change to them makes stored
+    """The release plus a digest of the rules (nlp/**/*.py and nlp/data/*): any change to them makes stored
     facts stale, which `cityfacts reextract` then rebuilds, without anyone remembering to bump a number."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted([*root.glob("*.py"), *(root / "data").glob("*")]):
-        if path.is_file() and path.name != "evaluation.py":
-            digest.update(path.name.encode())
+    for path in sorted([*root.rglob("*.py"), *(root / "data").glob("*")]):
+        if path.is_file() and path.name != "evaluation.py" and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return f"{base}+{digest.hexdigest()[:10]}"
 

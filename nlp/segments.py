@@ -1,10 +1,7 @@
 """Language of a text, and where its article body ends (teasers, credits and related links follow)."""
 from __future__ import annotations
 
-import functools
 import re
-
-from nlp.lexicon import load_yaml
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -18,25 +15,25 @@ def detect_lang(text: str) -> str:
     return "zh" if cjk * 3 >= latin and cjk > 0 else "en"
 
 
-@functools.cache
-def _marker_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    data = load_yaml("markers.yaml")
-    line = "|".join(re.escape(m) for m in sorted(data["line"], key=len, reverse=True))
-    anywhere = "|".join(re.escape(m) for m in sorted(data["anywhere"], key=len, reverse=True))
-    return (re.compile(rf"^[ \t\u3000]*(?:{line})(?:[ \t]*$|[\s:：])", re.M | re.I), re.compile(anywhere, re.I))
+class BodyEnd:
+    """Where the article body ends, by the markers of nlp/data/markers.yaml ("- END -", 相关阅读 ...)."""
 
+    def __init__(self, markers: dict[str, list[str]]) -> None:
+        line = "|".join(re.escape(m) for m in sorted(markers["line"], key=len, reverse=True))
+        anywhere = "|".join(re.escape(m) for m in sorted(markers["anywhere"], key=len, reverse=True))
+        self.line_re = re.compile(rf"^[ \t\u3000]*(?:{line})(?:[ \t]*$|[\s:：])", re.M | re.I)
+        self.any_re = re.compile(anywhere, re.I)
 
-def body_end(text: str) -> int:
-    """Offset where the article body ends; len(text) when no marker is found.
+    def __call__(self, text: str) -> int:
+        """Offset where the article body ends; len(text) when no marker is found.
 
-    A marker in the first 15% of the text (and first 300 characters) is taken
-    for navigation, not for the end of the article.
-    """
-    floor = min(300, len(text) * 15 // 100)
-    line_re, any_re = _marker_res()
-    ends = [m.start() for m in line_re.finditer(text) if m.start() > floor]
-    ends += [m.start() for m in any_re.finditer(text) if m.start() > floor]
-    return min(ends) if ends else len(text)
+        A marker in the first 15% of the text (and first 300 characters) is taken
+        for navigation, not for the end of the article.
+        """
+        floor = min(300, len(text) * 15 // 100)
+        ends = [m.start() for m in self.line_re.finditer(text) if m.start() > floor]
+        ends += [m.start() for m in self.any_re.finditer(text) if m.start() > floor]
+        return min(ends) if ends else len(text)
 
 
 SENT_END_ZH = re.compile(r"[^。！？!?；;\n]*[。！？!?；;\n]?")

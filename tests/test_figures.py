@@ -179,26 +179,46 @@ def test_version_and_document_numbers_are_not_figures(extractor):
 
 
 def test_users_extend_the_taxonomy_without_code(tmp_path, monkeypatch):
-    from nlp import metrics
+    from nlp.extract import Extractor
+    from nlp.resources import load_resources
 
     path = tmp_path / "taxonomy.yaml"
     path.write_text("robots:\n  label: Industrial robots\n  units: [count]\n  en: [robot]\n  zh: [机器人]\n", encoding="utf-8")
-    monkeypatch.setenv("CITYFACTS_TAXONOMY", str(path))
-    metrics.taxonomy.cache_clear()
-    try:
-        assert metrics.classify("industrial robots", "", "count", "en") == "robots"
-        assert metrics.classify("工业机器人", "", "count", "zh") == "robots"
-        assert metrics.classify("training bases", "", "count", "en") is None
-    finally:
-        metrics.taxonomy.cache_clear()
+    taxonomy = load_resources(taxonomy=path).taxonomy
+    assert taxonomy.classify("industrial robots", "", "count", "en") == "robots"
+    assert taxonomy.classify("工业机器人", "", "count", "zh") == "robots"
+    assert taxonomy.classify("training bases", "", "count", "en") is None
+    monkeypatch.setenv("CITYFACTS_TAXONOMY", str(path))  # what a user sets; read when an Extractor is made
+    facts = Extractor().extract("Suzhou installed 120 industrial robots and built 3 training bases.").facts
+    assert [(f.value, f.metric) for f in facts] == [(120, "robots"), (3, None)]
+    assert load_resources().taxonomy.classify("industrial robots", "", "count", "en") is None, "the packaged one is intact"
+
+
+def test_a_broken_taxonomy_is_one_line_naming_file_line_and_field(tmp_path):
+    import pytest
+
+    from nlp.errors import DataFileError
+    from nlp.resources import load_resources
+
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("robots:\n  label: Industrial robots\n  units: count\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"^{path}:3: robots.units: Input should be a valid list$"):
+        load_resources(taxonomy=path)
+    path.write_text("robots:\n  label: Robots\n  units: [count]\n  en: [robot]\n  keywords: [robot]\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"^{path}:2: robots: Value error, unknown field 'keywords'"):
+        load_resources(taxonomy=path)
+    path.write_text("robots:\n  label: Robots\n  units: [pieces]\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"^{path}:3: robots.units.0: Input should be 'yuan', "):
+        load_resources(taxonomy=path)
 
 
 def test_packaged_taxonomy_has_the_promised_keys():
-    from nlp.metrics import taxonomy
+    from nlp.resources import load_resources
 
-    keys = set(taxonomy())
+    taxonomy = load_resources().taxonomy.data
+    keys = set(taxonomy)
     assert len(keys) >= 15
     assert {"integration_enterprises", "training_bases", "vocational_schools", "higher_vocational_colleges", "majors",
             "students", "teachers", "cooperating_enterprises", "education_groups", "industrial_colleges",
             "funding_yuan", "investment_yuan", "awards", "projects", "trainees", "employment_rate"} <= keys
-    assert all(entry.get("zh") for entry in taxonomy().values()), "every key has Chinese keywords"
+    assert all(entry.get("zh") for entry in taxonomy.values()), "every key has Chinese keywords"

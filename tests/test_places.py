@@ -1,7 +1,11 @@
 """The gazetteer and city attribution."""
 from __future__ import annotations
 
-from nlp.places import gazetteer
+from nlp.resources import load_resources
+
+
+def gazetteer():
+    return load_resources().gazetteer
 
 
 def test_gazetteer_resolves_english_and_chinese_names():
