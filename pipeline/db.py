@@ -11,7 +11,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -75,21 +75,21 @@ def connect(path: str | Path, read_only: bool = False, wait_s: float = 0.0) -> d
 
 
 @contextmanager
-def writer(path: str | Path, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=False, wait_s=wait_s)
+def opened(path: str | Path, read_only: bool, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for the block, closed after it (so the file lock is held no longer than the block)."""
+    con = connect(path, read_only=read_only, wait_s=wait_s)
     try:
         yield con
     finally:
         con.close()
 
 
-@contextmanager
-def reader(path: str | Path, wait_s: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=True, wait_s=wait_s)
-    try:
-        yield con
-    finally:
-        con.close()
+def writer(path: str | Path, wait_s: float = 0.0) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    return opened(path, False, wait_s)
+
+
+def reader(path: str | Path, wait_s: float = 5.0) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    return opened(path, True, wait_s)
 
 
 @contextmanager

@@ -67,3 +67,24 @@ def test_a_version_1_database_is_migrated(tmp_path):
         assert con.execute("SELECT city, value FROM latest_facts").fetchall() == [("Zibo", 3.0)]
     with pdb.writer(db) as con:  # migrating again changes nothing
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 1
+
+
+def test_fact_columns_come_from_the_fact_record_and_reach_old_files(tmp_path):
+    """Adding a field to nlp.records.Fact is the whole change: the table, the load and old files follow."""
+    import dataclasses
+
+    from nlp.records import Fact
+    from pipeline.tables import FACTS
+
+    fields = [f.name for f in dataclasses.fields(Fact)]
+    assert FACTS.names == ["id", "article_id", "url", *fields, "published", "lang", "extractor_version"]
+    assert FACTS.arrow_schema().names == FACTS.names
+    path = tmp_path / "old.duckdb"
+    with pdb.writer(path) as con:
+        con.execute("ALTER TABLE facts DROP COLUMN counted")  # a file made before `counted` existed
+        con.execute("ALTER TABLE crawl_runs DROP COLUMN crawl_log")
+    with pdb.writer(path) as con:
+        have = {r[0] for r in con.execute("DESCRIBE facts").fetchall()}
+        assert set(FACTS.names) <= have
+        assert "crawl_log" in {r[0] for r in con.execute("DESCRIBE crawl_runs").fetchall()}
+        assert "counted" in {r[0] for r in con.execute("DESCRIBE latest_facts").fetchall()}

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
@@ -45,6 +46,8 @@ def _date_of(raw: str | None) -> date | None:
 
 
 FAILURES_STAT = "cityfacts/failures"
+# Every <a href> of a list page, absolute, whatever its extension (the source's patterns decide what to follow).
+LINKS = LinkExtractor(tags=("a",), attrs=("href",), canonicalize=False, unique=True, deny_extensions=[])
 
 
 class ReportSpider(scrapy.Spider):
@@ -94,13 +97,10 @@ class ReportSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         if self.article_re.search(response.url):
             yield from self.parse_article(response)
-        if not hasattr(response, "css"):
+        if not isinstance(response, TextResponse):  # binary: no links
             return
-        for href in response.css("a::attr(href)").getall():
-            href = href.strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                continue
-            url = response.urljoin(href).split("#")[0]
+        for link in LINKS.extract_links(response):
+            url = link.url.split("#")[0]
             if not url.startswith(("http://", "https://")):
                 continue
             if self.article_re.search(url):
