@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from nlp.attribution import Attribution
 from nlp.languages import LanguageRules, rules_for
 from nlp.places import PlaceMatch
+from nlp.qualifiers import Qualifiers
 from nlp.records import Fact
 from nlp.resources import Resources, load_resources
 from nlp.segments import BodyEnd
@@ -82,17 +83,19 @@ class OrgsComponent(Component):
 CLAUSE_BREAK = re.compile(r"[,，;；。:：!?！？]")
 
 
-def clause_of(text: str, start: int, end: int, sent: tuple[int, int]) -> str:
-    """The clause around a figure: money is classified by the words near it, not by the whole sentence."""
+def clause_of(text: str, start: int, end: int, sent: tuple[int, int]) -> tuple[str, int]:
+    """The clause around a figure and the figure's offset in it: a figure is classified by the words near it,
+    not by the whole sentence."""
     left = max((m.end() for m in CLAUSE_BREAK.finditer(text, sent[0], start)), default=sent[0])
     m = CLAUSE_BREAK.search(text, end, sent[1])
-    return text[left:m.start() if m else sent[1]]
+    return text[left:m.start() if m else sent[1]], start - left
 
 
 class FiguresComponent(Component):
     def __init__(self, nlp: Language, data_dir: str | None, taxonomy: str | None) -> None:
         super().__init__(nlp, data_dir, taxonomy)
         self.attribution = Attribution(self.res.attribution, self.res.gazetteer)
+        self.qualifiers = Qualifiers(self.res.qualifiers[self.rules.code], self.res.qualifiers, self.rules.code)
         self.caps = {unit: float(cap) for unit, cap in self.res.lexicon["caps"].items()}
 
     def _elided(self, counted: str | None) -> bool:
@@ -110,7 +113,10 @@ class FiguresComponent(Component):
         main = self.attribution.main_city(places, text[:limit], org_spans)
         doc._.main_city = main
         sents = rules.sentences(doc, text)
+        self.qualifiers.plan_genre(text[:limit])
         facts: list[Fact] = []
+        extra: list[dict[str, Any]] = []  # what waits for the publication date (nlp.qualifiers.resolve_year)
+        orgs = [(s, e, name) for s, e, name, _ in (doc._.orgs or [])]
         si = 0
         for c in rules.candidates(text, limit):
             while si < len(sents) - 1 and sents[si][1] <= c.start:
@@ -131,13 +137,17 @@ class FiguresComponent(Component):
             city = self.attribution.figure_city(c.start, sent, places, main, org_spans, text, c.end)
             if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
                 city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
+            clause, at = clause_of(text, c.start, c.end, sent)
+            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at)
+            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs)
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
-                unit=unit, approx=c.approx, counted=counted,
-                metric=self.res.taxonomy.classify(counted, clause_of(text, c.start, c.end, sent), unit, rules.code),
+                unit=unit, approx=c.approx, counted=counted, metric=metric,
                 city=city, start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
+                status=q.status, aspect=q.aspect, level=q.level, year=q.year, scope=q.scope, part=q.part,
             ))
-        doc._.facts = [asdict(f) for f in facts]
+            extra.append({"year_offset": q.year_offset, "target_year": q.target_year})
+        doc._.facts = [{**asdict(f), **x} for f, x in zip(facts, extra, strict=True)]
         doc.user_data.pop("cityfacts_text", None)
         return doc
 

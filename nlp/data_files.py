@@ -51,6 +51,7 @@ class EnglishLexicon(Strict):
     not_before_number_word: Words
     not_before_one: Words
     not_counted_after_year: Words
+    vague_nouns: Words
 
 
 class ChineseLexicon(Strict):
@@ -81,6 +82,7 @@ class ChineseLexicon(Strict):
     money_verbs: Words
     fractions: Factors
     fraction_more_than: Words
+    vague_nouns: Words
 
 
 class Lexicon(Strict):
@@ -135,12 +137,48 @@ class Attribution(Strict):
 Unit = Literal["yuan", "percent", "count", "people", "person_times", "area_m2", "other"]  # as nlp.records.UNITS
 
 
+class LanguageCues(Strict):
+    target: Words
+    actual: Words
+    added: Words
+    per_year: Words
+    flow_verbs: Words
+    total: Words
+    weak_total: Words
+    level: dict[Literal["national", "provincial", "municipal", "county"], Words]
+    year_pattern: Regex
+    target_year_pattern: Regex
+    relative_years: dict[str, int]
+    not_year_before: Words
+    not_level_after: Words
+    not_level_before: Words
+    plan_verbs: Words
+    part_cues: Words
+
+
+class QualifierCues(BaseModel):
+    """Cues per language code (en, zh, ...), plus the names of bodies that speak for a whole city."""
+
+    model_config = ConfigDict(extra="allow")
+    city_bodies: Words
+    per_year_metrics: Words
+
+    @model_validator(mode="after")
+    def _languages(self) -> QualifierCues:
+        for key, value in (self.model_extra or {}).items():
+            LanguageCues.model_validate(value)
+            if not re.fullmatch(r"[a-z]{2,3}", key):
+                raise ValueError(f"unknown field {key!r} (expected city_bodies, per_year_metrics or a language code)")
+        return self
+
+
 class Metric(BaseModel):
     """One taxonomy key: its label, the units it admits, and keywords per language code (en, zh, ...)."""
 
     model_config = ConfigDict(extra="allow")
     label: str
     units: list[Unit] = Field(min_length=1)
+    refines: str | None = None  # a more specific kind of this key (integration_enterprises of cooperating_enterprises)
 
     @model_validator(mode="after")
     def _keywords(self) -> Metric:

@@ -18,6 +18,7 @@ from nlp import components
 from nlp.languages import rules_for
 from nlp.languages.en import MODEL as EN_MODEL
 from nlp.places import Gazetteer
+from nlp.qualifiers import resolve_year
 from nlp.records import Extraction, Fact, Mention
 from nlp.resources import load_resources
 from nlp.segments import detect_lang
@@ -58,36 +59,45 @@ class Extractor:
             self._nlp[lang] = build_pipeline(lang, self.data_dir, self.taxonomy)
         return self._nlp[lang]
 
-    def extract(self, text: str, lang: str | None = None) -> Extraction:
-        result = next(self.extract_many([text], [lang]))
+    def extract(self, text: str, lang: str | None = None, published: str | None = None) -> Extraction:
+        result = next(self.extract_many([text], [lang], published=[published]))
         if isinstance(result, TextTooLong):
             raise result
         return result
 
     def extract_many(self, texts: Iterable[str], langs: Iterable[str | None] | None = None,
-                     batch_size: int = 16, n_process: int = 1) -> Iterator[Extraction | TextTooLong]:
+                     batch_size: int = 16, n_process: int = 1,
+                     published: Iterable[str | None] | None = None) -> Iterator[Extraction | TextTooLong]:
         """Extractions in input order (a TextTooLong in place of a text over MAX_CHARS);
-        texts are batched per language through nlp.pipe."""
+        texts are batched per language through nlp.pipe. `published` (YYYY-MM-DD per text, or None)
+        dates relative years ("last year") and tells a target whose year has passed."""
         texts = list(texts)
         langs = list(langs) if langs is not None else [None] * len(texts)
+        dates = list(published) if published is not None else [None] * len(texts)
         resolved = [lg or detect_lang(t) for t, lg in zip(texts, langs, strict=True)]
         results: dict[int, Extraction | TextTooLong] = {}
         for i, t in enumerate(texts):
             if len(t) > MAX_CHARS:
                 results[i] = TextTooLong(f"text is {len(t):,} characters; the limit is {MAX_CHARS:,} (CITYFACTS_MAX_CHARS)")
-        for lang in ("en", "zh"):
+        for lang in dict.fromkeys(resolved):
             idx = [i for i, lg in enumerate(resolved) if lg == lang and i not in results]
             if not idx:
                 continue
             nlp = self.pipeline(lang)
             docs = nlp.pipe((texts[i] for i in idx), batch_size=batch_size, n_process=n_process)
             for i, doc in zip(idx, docs, strict=True):
-                results[i] = to_extraction(doc, lang, self.gazetteer)
+                results[i] = to_extraction(doc, lang, self.gazetteer, _year_of(dates[i]))
         for i in range(len(texts)):
             yield results[i]
 
 
-def to_extraction(doc: Doc, lang: str, gaz: Gazetteer) -> Extraction:
+def _year_of(published: str | None) -> int | None:
+    if published and len(published) >= 4 and published[:4].isdigit():
+        return int(published[:4])
+    return None
+
+
+def to_extraction(doc: Doc, lang: str, gaz: Gazetteer, published_year: int | None = None) -> Extraction:
     """Records from the plain data the components leave on the Doc."""
     cities: list[str] = []
     mentions: list[Mention] = []
@@ -101,6 +111,10 @@ def to_extraction(doc: Doc, lang: str, gaz: Gazetteer) -> Extraction:
         if name not in orgs:
             orgs.append(name)
         mentions.append(Mention("org", name, s, e, text))
-    facts = [Fact(**f) for f in doc._.facts or []]
+    facts = []
+    for f in doc._.facts or []:
+        f = dict(f)
+        resolve_year(f, published_year)
+        facts.append(Fact(**f))
     return Extraction(lang=lang, main_city=doc._.main_city, cities=cities, orgs=orgs,
                       facts=facts, mentions=mentions, body_end=doc._.body_end)

@@ -1,17 +1,25 @@
-"""Map what a figure counts to a canonical metric key from the taxonomy (nlp/data/taxonomy.yaml or the user's)."""
+"""Map what a figure counts to a canonical metric key from the taxonomy (nlp/data/taxonomy.yaml or the user's).
+
+The metric keys are a public contract (../shared/eval/QUALIFIERS.md): keys are added, never renamed.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 
 class Taxonomy:
-    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, data: dict[str, dict[str, Any]], vague: dict[str, list[str]] | None = None) -> None:
+        """data: the taxonomy file; vague: per language, counted nouns that say nothing of their own (人数, number)."""
         self.data = data
+        self.vague = {lang: {w.lower() for w in words} for lang, words in (vague or {}).items()}
         self._by_unit: dict[str, list[tuple[str, dict[str, list[str]]]]] = {}
+        self.refined_by: dict[str, list[str]] = {}  # general key -> keys that name a kind of it
         for key, entry in data.items():
-            words = {lang: [w.lower() for w in entry.get(lang, [])] for lang in entry if lang not in ("label", "units")}
+            words = {lang: [w.lower() for w in v] for lang, v in entry.items() if lang not in ("label", "units", "refines")}
             for unit in entry["units"]:
                 self._by_unit.setdefault(unit, []).append((key, words))
+            if entry.get("refines"):
+                self.refined_by.setdefault(entry["refines"], []).append(key)
 
     def keys(self) -> list[str]:
         return list(self.data)
@@ -20,20 +28,48 @@ class Taxonomy:
         """metric key -> its human label."""
         return {k: v.get("label", k) for k, v in self.data.items()}
 
-    def classify(self, counted: str | None, context: str, unit: str, lang: str) -> str | None:
-        """The first key whose keywords occur in what the figure counts; for money with no such noun, in its clause.
+    def classify(self, counted: str | None, context: str, unit: str, lang: str, at: int | None = None) -> str | None:
+        """The metric of a figure: by what it counts, else by the words of its clause nearest to it.
 
-        Two passes, so that a clause mentioning 资金 cannot claim a figure whose own noun says 投资.
+        context is the figure's clause and `at` the figure's offset in it. Three steps:
+        1. the first key whose keywords occur in the counted noun (so 资金 in the clause cannot claim a figure
+           whose own noun says 投资);
+        2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names
+           (新增产教融合型企业20家 counted as 企业: integration_enterprises);
+        3. with no key from the noun, the keyword nearest the figure in its clause.
         """
-        counted_l = (counted or "").lower()
         keys = self._by_unit.get(unit, [])
+        counted_l = (counted or "").lower()
+        context_l = context.lower()
+        pos = at if at is not None else len(context_l)
         for key, words in keys:
             lang_words = words.get(lang, [])
             if "" in lang_words or (counted_l and any(w in counted_l for w in lang_words)):
+                for kind in self.refined_by.get(key, []):
+                    if self._named_after(context_l, pos, dict(keys).get(kind, {}).get(lang, [])):
+                        return kind
                 return key
-        if unit == "yuan":
-            context_l = context.lower()
-            for key, words in keys:
-                if any(w and w in context_l for w in words.get(lang, [])):
-                    return key
-        return None
+        if counted_l and counted_l.strip() not in self.vague.get(lang, set()):
+            return None  # a noun of its own that no key names (政府机构, job fairs): no metric
+        best: tuple[int, str] | None = None
+        for key, words in keys:
+            for w in words.get(lang, []):
+                if not w:
+                    continue
+                i = context_l.find(w)
+                while i >= 0:
+                    d = pos - (i + len(w)) if i + len(w) <= pos else max(0, i - pos)
+                    if best is None or d < best[0]:
+                        best = (d, key)
+                    i = context_l.find(w, i + 1)
+        return best[1] if best else None
+
+    @staticmethod
+    def _named_after(context: str, pos: int, words: list[str]) -> bool:
+        """A keyword after the figure, in the same stretch of its clause (no list or other figure between):
+        "23家企业被认定为省级产教融合型试点企业", "39 enterprises were rated as ... integration enterprises"."""
+        for w in words:
+            i = context.find(w, pos) if w else -1
+            if i >= 0 and not any(ch.isdigit() or ch in "、;；" for ch in context[pos + 1:i]):
+                return True
+        return False

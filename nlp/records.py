@@ -40,6 +40,17 @@ def _doc(text: str, default: Any = dataclasses.MISSING) -> Any:
 class Fact:
     city: str | None = _doc("City or province the figure belongs to (English form); NULL for national figures.", None)
     metric: str | None = _doc("Canonical metric key (nlp/data/taxonomy.yaml) or NULL.", None)
+    status: str = _doc("actual, or target: a plan, goal or promise not yet reached (will, plans to, by 2025, 将, 力争).",
+                       "actual")
+    aspect: str = _doc("total: a stock or cumulative count; added: what a period added (new, 新增); "
+                       "per_year: a yearly rate or one year's flow (every year, 年均).", "total")
+    level: str | None = _doc("Recognition level of what is counted when stated: national, provincial, municipal, "
+                             "county (国家级, 省级 ...); NULL when unstated. Not the place the figure is for.", None)
+    year: int | None = _doc("The year the figure refers to, when the text says (in 2021, last year, by 2025, 今年); "
+                            "else NULL.", None)
+    scope: str = _doc("city: the figure is for the whole city or province it is attributed to; part: for a district "
+                      "or county in it, one school, company, park or project, a capacity, or a per-unit cap.", "city")
+    part: str | None = _doc("When scope is part, the part's name where the text gives it (长沙县, a college).", None)
     value: float = _doc("The value, normalised (yuan, m², percent, count).")
     value_max: float | None = _doc("Upper bound of a range, else NULL.", None)
     unit: str = _doc("yuan, percent, count, people, person_times, area_m2 or other.")
@@ -60,7 +71,8 @@ class Fact:
         return {k: d[k] for k in (*JSON_ORDER, *(k for k in d if k not in JSON_ORDER))}
 
 
-JSON_ORDER = ("value", "value_max", "unit", "approx", "counted", "metric", "city", "start", "end", "text", "sentence")
+JSON_ORDER = ("value", "value_max", "unit", "approx", "counted", "metric", "city", "start", "end", "text", "sentence",
+              "status", "aspect", "level", "year", "scope", "part")
 
 
 @dataclass

@@ -30,6 +30,7 @@ class Resources:
     markers: dict[str, Any]
     org_suffixes: dict[str, Any]
     attribution: dict[str, Any]
+    qualifiers: dict[str, Any]
     taxonomy: Taxonomy
     gazetteer: Gazetteer
 
@@ -41,13 +42,17 @@ class Resources:
 @functools.cache
 def _load(data_dir: Path, taxonomy: Path | None) -> Resources:
     stoplist = data_files.load_checked(data_dir / "place_stoplist.yaml", data_files.PlaceStoplist)
+    lexicon = data_files.load_checked(data_dir / "lexicon.yaml", data_files.Lexicon)
+    lexicon_vague = {lang: section["vague_nouns"] for lang, section in lexicon.items() if isinstance(section, dict)
+                     and "vague_nouns" in section}
     return Resources(
         data_dir=data_dir,
-        lexicon=data_files.load_checked(data_dir / "lexicon.yaml", data_files.Lexicon),
+        lexicon=lexicon,
         markers=data_files.load_checked(data_dir / "markers.yaml", data_files.Markers),
         org_suffixes=data_files.load_checked(data_dir / "org_suffixes.yaml", data_files.OrgSuffixes),
         attribution=data_files.load_checked(data_dir / "attribution.yaml", data_files.Attribution),
-        taxonomy=Taxonomy(data_files.load_taxonomy(taxonomy or data_dir / "taxonomy.yaml")),
+        qualifiers=data_files.load_checked(data_dir / "qualifiers.yaml", data_files.QualifierCues),
+        taxonomy=Taxonomy(data_files.load_taxonomy(taxonomy or data_dir / "taxonomy.yaml"), vague=lexicon_vague),
         gazetteer=Gazetteer(data_dir / "gazetteer.csv", stoplist),
     )
 
