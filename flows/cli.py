@@ -56,6 +56,29 @@ class Format(StrEnum):
     json = "json"
 
 
+class Status(StrEnum):
+    actual = "actual"
+    target = "target"
+
+
+class Aspect(StrEnum):
+    total = "total"
+    added = "added"
+    per_year = "per_year"
+
+
+class Level(StrEnum):
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+    county = "county"
+
+
+class Scope(StrEnum):
+    city = "city"
+    part = "part"
+
+
 Db = Annotated[str, typer.Option("--db", help="DuckDB file to use.")]
 SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
 Since = Annotated[str | None, typer.Option("--since", help="Skip reports published before this day (YYYY-MM-DD).")]
@@ -302,10 +325,23 @@ def compare(db: Db = DEFAULT_DB,
             cities: Annotated[str | None, typer.Option("--cities", help="Comma-separated city names (English or Chinese).")] = None,
             as_of: Annotated[str | None, typer.Option("--as-of", help="Latest values reported on or before this day (YYYY-MM-DD).")] = None,
             fmt: Annotated[Format, typer.Option("--format", help="table, csv, or json (one city per line, with evidence).")] = Format.table,
-            top: Annotated[int, typer.Option("--top", help="How many metrics when none is given.")] = 5) -> None:
-    """Cities side by side: the latest value of each metric, its date and its source."""
+            top: Annotated[int, typer.Option("--top", help="How many metrics when none is given.")] = 5,
+            status: Annotated[Status, typer.Option("--status", help="actual figures, or targets (plans, goals).")] = Status.actual,
+            aspect: Annotated[Aspect, typer.Option("--aspect", help="total (a stock), added (new in a period), "
+                                                                      "or per_year (a yearly rate or flow).")] = Aspect.total,
+            level: Annotated[Level | None, typer.Option("--level", help="Only figures of this recognition level "
+                                                                         "(default: totals of all levels).")] = None,
+            scope: Annotated[Scope, typer.Option("--scope", help="city: for the whole city; part: for a district, "
+                                                                    "a school, a project.")] = Scope.city,
+            year: Annotated[int | None, typer.Option("--year", help="Only figures that refer to this year.")] = None) -> None:
+    """Cities side by side, like with like: the latest value of each metric, its date, its sources.
+
+    By default every cell is an actual, city-wide total of all levels; a target, an addition, a yearly figure,
+    one level's subset or a district's count is never put in its place (the cell stays empty). The options
+    choose another slice; every format says which slice it shows.
+    """
+    from pipeline.compare import Slice, compare_grid, compare_long
     from pipeline.compare import compare as compare_rows
-    from pipeline.compare import compare_grid
     from pipeline.readonly import sandboxed
 
     labels = metric_labels()
@@ -314,13 +350,18 @@ def compare(db: Db = DEFAULT_DB,
         raise CliError(f"--metric: unknown metric {', '.join(unknown)} (known: {', '.join(labels)})")
     city_list = [canonical_city(c) for c in cities.split(",") if c.strip()] if cities else None
     as_of = checked_date(as_of, "--as-of")
+    slc = Slice(str(status), str(aspect), str(level) if level else None, str(scope), year)
     with sandboxed(db) as con:
-        metrics, rows = compare_rows(con, metric or None, city_list, top, as_of)
+        metrics, rows = compare_rows(con, metric or None, city_list, top, as_of, slc)
     if fmt == Format.json:
-        write_json_lines(rows)
+        write_json_lines([{**r, "slice": slc.as_dict()} for r in rows])
         return
-    columns, grid = compare_grid(metrics, rows, labels, readable=fmt == Format.table)
-    title = "Cities compared: latest value per metric (date reported)" + (f", as of {as_of}" if as_of else "")
+    if fmt == Format.csv:
+        emit(*compare_long(metrics, rows, slc), "csv")
+        return
+    columns, grid = compare_grid(metrics, rows, labels, readable=True)
+    title = (f"Cities compared: latest value per metric (date reported, sources) — {slc.describe()}"
+             + (f", as of {as_of}" if as_of else ""))
     emit(columns, grid, fmt.value, title=title)
 
 

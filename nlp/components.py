@@ -138,8 +138,8 @@ class FiguresComponent(Component):
             if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
                 city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
             clause, at = clause_of(text, c.start, c.end, sent)
-            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at)
-            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs)
+            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:c.start - at])
+            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit)
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
                 unit=unit, approx=c.approx, counted=counted, metric=metric,

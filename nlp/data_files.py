@@ -142,6 +142,7 @@ class LanguageCues(Strict):
     actual: Words
     added: Words
     per_year: Words
+    batch: Words
     flow_verbs: Words
     total: Words
     weak_total: Words
@@ -154,6 +155,9 @@ class LanguageCues(Strict):
     not_level_before: Words
     plan_verbs: Words
     part_cues: Words
+    part_subjects: Words
+    recipient_before: Words
+    anaphora_before: Words
 
 
 class QualifierCues(BaseModel):
@@ -162,6 +166,7 @@ class QualifierCues(BaseModel):
     model_config = ConfigDict(extra="allow")
     city_bodies: Words
     per_year_metrics: Words
+    part_units: Words
 
     @model_validator(mode="after")
     def _languages(self) -> QualifierCues:

@@ -28,27 +28,41 @@ class Taxonomy:
         """metric key -> its human label."""
         return {k: v.get("label", k) for k, v in self.data.items()}
 
-    def classify(self, counted: str | None, context: str, unit: str, lang: str, at: int | None = None) -> str | None:
+    def classify(self, counted: str | None, context: str, unit: str, lang: str, at: int | None = None,
+                 before: str = "") -> str | None:
         """The metric of a figure: by what it counts, else by the words of its clause nearest to it.
 
         context is the figure's clause and `at` the figure's offset in it. Three steps:
-        1. the first key whose keywords occur in the counted noun (so 资金 in the clause cannot claim a figure
-           whose own noun says 投资);
-        2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names
-           (新增产教融合型企业20家 counted as 企业: integration_enterprises);
+        1. the key named by the counted noun's head ("school-enterprise cooperation projects": projects), else the
+           first key whose keywords occur anywhere in it (so 资金 in the clause cannot claim a figure whose own
+           noun says 投资);
+        2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names after the figure
+           ("23家企业被认定为…产教融合型企业"), or, when the noun is only the general word (企业, enterprises), that
+           the sentence named before it ("…产教融合型企业名单，64家企业入选");
         3. with no key from the noun, the keyword nearest the figure in its clause.
+        `before` is the sentence up to the clause.
         """
         keys = self._by_unit.get(unit, [])
-        counted_l = (counted or "").lower()
+        counted_l = (counted or "").lower().strip()
         context_l = context.lower()
         pos = at if at is not None else len(context_l)
-        for key, words in keys:
-            lang_words = words.get(lang, [])
-            if "" in lang_words or (counted_l and any(w in counted_l for w in lang_words)):
-                for kind in self.refined_by.get(key, []):
-                    if self._named_after(context_l, pos, dict(keys).get(kind, {}).get(lang, [])):
-                        return kind
-                return key
+        matched = [key for key, words in keys if "" in words.get(lang, []) or (
+            counted_l and any(w in counted_l for w in words.get(lang, [])))]
+        # A kind of a key both name wins over the key ("higher vocational colleges" is not just colleges) ...
+        matched = [k for k in matched if not any(kind in matched for kind in self.refined_by.get(k, []))]
+        # ... and of unrelated keys, the one whose keyword reaches furthest into the English head noun
+        # ("school-enterprise cooperation projects": projects; "industrial colleges": industrial_colleges).
+        by_head = sorted(matched, key=lambda k: self._head_distance(counted_l, dict(keys)[k].get(lang, []))) \
+            if lang != "zh" else matched
+        for key in by_head[:1]:
+            generic = counted_l in {w for w in dict(keys)[key].get(lang, []) if w} or (
+                lang != "zh" and counted_l.rstrip("s") in {w.rstrip("s") for w in dict(keys)[key].get(lang, []) if w})
+            for kind in self.refined_by.get(key, []):
+                kind_words = dict(keys).get(kind, {}).get(lang, [])
+                if self._named_after(context_l, pos, kind_words) or (
+                        generic and any(w and w in (before + context[:pos]).lower() for w in kind_words)):
+                    return kind
+            return key
         if counted_l and counted_l.strip() not in self.vague.get(lang, set()):
             return None  # a noun of its own that no key names (政府机构, job fairs): no metric
         best: tuple[int, str] | None = None
@@ -63,6 +77,17 @@ class Taxonomy:
                         best = (d, key)
                     i = context_l.find(w, i + 1)
         return best[1] if best else None
+
+    @staticmethod
+    def _head_distance(phrase: str, words: list[str]) -> tuple[int, int]:
+        """(how far the keyword's last match ends before the phrase's head, minus its length): small is head-like."""
+        best = (len(phrase) + 1, 0)
+        for w in words:
+            i = phrase.rfind(w) if w else -1
+            if i >= 0:
+                # Up to "es" short of the end is still the head ("college" in "colleges"); then the longer keyword.
+                best = min(best, (max(0, len(phrase) - (i + len(w)) - 2), -len(w)))
+        return best
 
     @staticmethod
     def _named_after(context: str, pos: int, words: list[str]) -> bool:

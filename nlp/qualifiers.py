@@ -90,8 +90,13 @@ class Qualifiers:
         self.flow_verbs = _cue_re(cues["flow_verbs"], words)
         self.plan_verbs = _cue_re(cues["plan_verbs"], words) if cues["plan_verbs"] else None
         self.part_cues = _cue_re(cues["part_cues"], words)
+        self.part_subjects = _cue_re(cues["part_subjects"], words)
+        self.recipient_before = _cue_re(cues["recipient_before"], words)
+        self.anaphora_before = _cue_re(cues["anaphora_before"], words)
+        self.batch = _cue_re(cues["batch"], words)
         self.city_bodies = tuple(shared["city_bodies"])
         self.per_year_metrics = set(shared["per_year_metrics"])
+        self.part_units = set(shared["part_units"])
         self.lang = lang
         self._quoted: list[tuple[int, int]] = []
         self.plan_text = False  # set per document by plan_genre()
@@ -102,7 +107,7 @@ class Qualifiers:
         return self.plan_text
 
     def __call__(self, text: str, start: int, end: int, sent: tuple[int, int], counted: str | None, metric: str | None,
-                 places: list[PlaceMatch], orgs: list[tuple[int, int, str]]) -> Qualified:
+                 places: list[PlaceMatch], orgs: list[tuple[int, int, str]], unit: str = "count") -> Qualified:
         s0, s1 = sent
         c0 = max((m.end() for m in CLAUSE_BREAK.finditer(text, s0, start)), default=s0)
         m = CLAUSE_BREAK.search(text, end, s1)
@@ -118,9 +123,11 @@ class Qualifiers:
         q = Qualified()
         self._status(q, text, start, end, s0, c1)
         self._year(q, text, start, end, s0, c0, c1)
-        q.aspect = self._aspect(text, start, end, s0, c0, right, q, metric)
+        q.aspect = self._aspect(text, start, end, s0, c0, right, c1, q, metric)
         q.level = self._level(text, start, end, c0, c1)
-        self._scope(q, text, start, c0, c1, places, orgs)
+        self._scope(q, text, start, s0, c0, c1, places, orgs)
+        if unit in self.part_units:
+            q.scope = "part"  # an area is a site's (a campus, a park), not a city's total
         return q
 
     def _finds(self, pattern: re.Pattern[str], text: str, lo: int, hi: int, label: str) -> list[tuple[int, int, str]]:
@@ -155,23 +162,30 @@ class Qualifiers:
             if years:  # "by 2025": resolve_year makes it an achievement if 2025 has passed
                 q.target_year = years[max(years)]
 
-    def _aspect(self, text: str, start: int, end: int, s0: int, c0: int, right: int, q: Qualified,
+    def _aspect(self, text: str, start: int, end: int, s0: int, c0: int, right: int, c1: int, q: Qualified,
                 metric: str | None) -> str:
         """The nearest cue in the clause; else a yearly flow or a stated stock; else the nearest cue before."""
         found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, c0, right, label)]
         if found:
             return _nearest(found, start, end) or "total"
+        if self._finds(self.aspects["per_year"], text, c0, c1, "per_year"):
+            return "per_year"  # "... train 26,000 interns every year": the rate may close the clause
+        previous = c0_of(text, s0, max(s0, c0 - 1))
+        if any(self.batch.finditer(text, previous, c1)):  # titles count here: 《…名单》 announces the batch
+            return "added"  # "第三批名单，64家企业入选", "the second batch of ...": what the batch added
         if metric in self.per_year_metrics:
             return "per_year"
         if (q.year is not None or q.year_offset is not None) and q.status == "actual" \
-                and self._finds(self.flow_verbs, text, s0, right, "flow"):
+                and self._finds(self.flow_verbs, text, s0, c1, "flow"):
             return "per_year"  # "last year, 116 graduates were hired": one year's flow
         if self._finds(self.weak_total, text, c0, right, "total"):
             return "total"  # "在校生规模达到5万人": the clause states a stock; an earlier clause's "新建" is not about it
         if q.status == "target" and self.plan_text and self.plan_verbs is not None \
                 and self._finds(self.plan_verbs, text, c0, start, "plan"):
             return "added"  # a plan to build (建设7个): what is to be added
-        found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, s0, c0, label)]
+        # An earlier clause's cue, unless another figure stands between it and this one (it was about that one).
+        found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, s0, c0, label)
+                 if not re.search(r"[\d一二两三四五六七八九十百千万]", text[f[1]:c0])]
         return _nearest(found, start, end) or "total"
 
     def _level(self, text: str, start: int, end: int, c0: int, hi: int) -> str | None:
@@ -216,10 +230,18 @@ class Qualifiers:
         else:
             q.year = int(label)
 
-    def _scope(self, q: Qualified, text: str, start: int, c0: int, c1: int, places: list[PlaceMatch],
+    def _scope(self, q: Qualified, text: str, start: int, s0: int, c0: int, c1: int, places: list[PlaceMatch],
                orgs: list[tuple[int, int, str]]) -> None:
-        if self.part_cues.search(text, c0, c1):
-            q.scope = "part"
+        if self._finds(self.part_cues, text, c0, c1, "part") or self._finds(self.part_subjects, text, s0, c1, "part"):
+            q.scope = "part"  # a capacity, a cap per unit, a consortium's members, one college's figure
+            return
+        anaphora = self._finds(self.anaphora_before, text, max(c0, start - 8), start, "the")
+        if anaphora and re.fullmatch(r"\s*", text[anaphora[-1][1]:start]):
+            q.scope = "part"  # "the two colleges": ones already named, not the city's count
+            return
+        before = self._finds(self.recipient_before, text, c0, start, "for")
+        if before and (self.lang == "zh" or re.fullmatch(r"\s*", text[before[-1][1]:start])):
+            q.scope = "part"  # "38 million yuan for three colleges", "支持…等3所院校": those who receive it
             return
         subject = [p for p in places if c0 <= p.start and p.end <= start]
         if subject and subject[-1].place.level in ("district", "county_city"):

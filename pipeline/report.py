@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.compare import compare, top_metrics
+from pipeline.compare import DEFAULT, compare, slice_label, top_metrics
 from pipeline.formatting import figure
 
 PALETTE = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#c53030", "#2c7a7b", "#97266d"]
@@ -115,25 +115,31 @@ def build(con: duckdb.DuckDBPyConnection, labels: dict[str, str] | None = None, 
                 evidence[cell["fact_id"]] = {**cell, "city": r["city"], "metric": metric}
         if items:
             sections.append(f"<h2 id='m-{_e(metric)}'>{_e(labels.get(metric, metric))}</h2>"
-                            f"<p class='meta'>Latest reported value per city; click a bar for its evidence.</p>"
+                            f"<p class='meta'>Latest reported value per city: {_e(DEFAULT.describe())}; "
+                            f"click a bar for its evidence.</p>"
                             + bar_chart(labels.get(metric, metric), items, PALETTE[i % len(PALETTE)]))
-    # Trends: a city and metric reported on two or more dates.
-    series: dict[tuple[str, str], dict[date, tuple[float, str, str]]] = defaultdict(dict)
-    for fid, city, metric, value, vmax, unit, approx, published, url, sentence, text, counted in con.execute(
-            """SELECT id, city, metric, value, value_max, unit, approx, published, url, sentence, text, counted
+    # Trends: a city and metric reported on two or more dates, joining only figures of one kind: the same
+    # unit and slice (a target is its own line, never a point on the line of actual totals).
+    series: dict[tuple[Any, ...], dict[date, tuple[float, str, str]]] = defaultdict(dict)
+    for fid, city, metric, value, vmax, unit, approx, published, url, sentence, text, counted, *kind in con.execute(
+            """SELECT id, city, metric, value, value_max, unit, approx, published, url, sentence, text, counted,
+                      status, aspect, level, scope
                FROM facts WHERE city IS NOT NULL AND metric IS NOT NULL AND published IS NOT NULL
                ORDER BY published, value DESC""").fetchall():
-        best = series[(city, metric)].get(published)
+        key = (city, metric, unit, *kind)
+        best = series[key].get(published)
         if best is None or value > best[0]:
-            series[(city, metric)][published] = (value, figure(value, unit, approx, vmax), fid)
+            series[key][published] = (value, figure(value, unit, approx, vmax), fid)
             evidence[fid] = {"city": city, "metric": metric, "value": value, "value_max": vmax, "unit": unit,
                              "approx": approx, "published": published.isoformat(), "url": url, "sentence": sentence,
                              "text": text, "counted": counted, "fact_id": fid}
     trends = []
-    for j, ((city, metric), by_date) in enumerate(sorted(series.items())):
+    for j, ((city, metric, _unit, status, aspect, level, scope), by_date) in enumerate(
+            sorted(series.items(), key=lambda kv: tuple(str(k) for k in kv[0]))):
         if len(by_date) >= 2:
             pts = [(d, v, label, fid) for d, (v, label, fid) in sorted(by_date.items())]
-            trends.append(trend_chart(f"{city}: {labels.get(metric, metric)}", pts, PALETTE[j % len(PALETTE)]))
+            what = slice_label({"status": status, "aspect": aspect, "level": level, "scope": scope})
+            trends.append(trend_chart(f"{city}: {labels.get(metric, metric)} ({what})", pts, PALETTE[j % len(PALETTE)]))
     if trends:
         sections.append("<h2 id='trends'>Trends</h2><p class='meta'>Cities that reported a metric on several dates.</p>"
                         f"<div class='grid'>{''.join(trends)}</div>")

@@ -209,21 +209,53 @@ FACTS = Table("facts", "Every figure with what it counts, its city, and its evid
 TABLES: tuple[Table, ...] = (SCHEMA_VERSION_TABLE, SOURCES, CRAWL_RUNS, CRAWL_FAILURES, PAGES, ARTICLES, MENTIONS, FACTS,
                              URL_ALIASES)
 
-# The latest value per city and metric, as of a day: written once, as a table macro, so the view and
-# `compare --as-of` cannot drift apart. Newest date first, then the largest value, then the id (stable).
-LATEST_MACRO = """CREATE OR REPLACE MACRO latest_facts_as_of(cutoff) AS TABLE
+# The latest value per city, metric and unit, as of a day, of one slice of figures: written once, as a table
+# macro, so the view and `compare` cannot drift apart. By default the slice is what a comparison wants: actual,
+# city-wide totals of all levels (not a target, an addition, a yearly flow, a national subset or a district's
+# count); `year` picks the figures that refer to one year (their stated year, else their publication's).
+# Newest date first, then the largest value, then the id (stable).
+LATEST_MACRO = """CREATE OR REPLACE MACRO latest_facts_as_of(cutoff, want_status := 'actual', want_aspect := 'total',
+        want_level := NULL, want_scope := 'city', want_year := NULL) AS TABLE
     SELECT * EXCLUDE (rn) FROM (
-        SELECT f.*, row_number() OVER (
-            PARTITION BY f.city, f.metric
+        SELECT f.*, coalesce(f.year, year(f.published)) AS fact_year, row_number() OVER (
+            PARTITION BY f.city, f.metric, f.unit
             ORDER BY f.published DESC NULLS LAST, f.value DESC, f.id) AS rn
         FROM facts f
-        WHERE f.city IS NOT NULL AND f.metric IS NOT NULL AND (f.published IS NULL OR f.published <= cutoff))
+        WHERE f.city IS NOT NULL AND f.metric IS NOT NULL AND (f.published IS NULL OR f.published <= cutoff)
+          AND f.status = want_status AND f.aspect = want_aspect AND f.scope = want_scope
+          AND f.level IS NOT DISTINCT FROM want_level
+          AND (want_year IS NULL OR coalesce(f.year, year(f.published)) = want_year))
     WHERE rn = 1"""
 
+# Claims: one figure as every page that reported it (same city, metric, unit, slice and year; values within
+# about 0.5%, by rounding to three significant digits), with how many sources and hosts back it.
+CLAIMS_SQL = """SELECT city, metric, unit, status, aspect, level, scope, coalesce(year, year(published)) AS year,
+            min(value) AS value_low, max(value) AS value_high, count(*) AS facts,
+            count(DISTINCT url) AS sources, count(DISTINCT regexp_extract(url, '^[a-z]+://([^/]+)', 1)) AS hosts,
+            min(published) AS first_seen, max(published) AS last_seen, list(DISTINCT url ORDER BY url) AS urls,
+            list(id ORDER BY id) AS fact_ids
+        FROM facts
+        WHERE city IS NOT NULL AND metric IS NOT NULL AND value IS NOT NULL
+        GROUP BY city, metric, unit, status, aspect, level, scope, coalesce(year, year(published)),
+            CASE WHEN value = 0 THEN 0 ELSE round(value / pow(10, floor(log10(abs(value))) - 2)) END,
+            CASE WHEN value = 0 THEN 0 ELSE floor(log10(abs(value))) END"""
+
 VIEWS: tuple[View, ...] = (
-    View("latest_facts", "View. The latest value of each metric for each city, with its evidence (url, published, "
-                         "sentence). `latest_facts_as_of(DATE '2023-12-31')` gives the same as of a day.",
-         "SELECT * FROM latest_facts_as_of(DATE '9999-12-31')"),
+    View("latest_facts", "View. The latest actual, city-wide total of each metric for each city (no target, addition, "
+                         "yearly flow, subset of one level or part of the city), with its evidence (url, published, "
+                         "sentence). `latest_facts_as_of(DATE '2023-12-31', want_status := 'target', want_aspect := "
+                         "'added', want_level := 'national', want_scope := 'part', want_year := 2024)` gives other "
+                         "slices, as of a day.",
+         "SELECT * FROM latest_facts_as_of(DATE '9999-12-31')",
+         {"fact_year": "The year the figure refers to: its stated year, else its publication's."}),
+    View("claims", "View. Each figure as reported by every page that gave it (same city, metric, unit, slice and "
+                   "year, values within about 0.5%): how many sources and hosts back it, first and last seen.",
+         CLAIMS_SQL,
+         {"value_low": "Lowest value reported for the claim.", "value_high": "Highest value reported for the claim.",
+          "facts": "Facts that make the claim.", "sources": "Distinct pages (URLs) that report it.",
+          "hosts": "Distinct web hosts among them.", "first_seen": "Earliest publication date.",
+          "last_seen": "Latest publication date.", "urls": "The pages.", "fact_ids": "facts.id of every fact in it.",
+          "year": "The year the figure refers to: its stated year, else its publication's."}),
     View("city_metrics", "View. Per city and metric, how many facts and articles report it, first and last date.",
          """SELECT city, metric, count(*) AS facts, count(DISTINCT article_id) AS articles,
                min(published) AS first_published, max(published) AS last_published

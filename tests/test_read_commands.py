@@ -35,7 +35,8 @@ def test_compare_json_has_evidence_for_every_value(demo_db):
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows) >= 6
-    cells = [cell for r in rows for k, cell in r.items() if k != "city"]
+    cells = [cell for r in rows for k, cell in r.items() if k not in ("city", "slice")]
+    assert all(r["slice"] == {"status": "actual", "aspect": "total", "level": None, "scope": "city", "year": None} for r in rows)
     assert cells and all(c["url"].startswith("http") and c["sentence"] and c["published"] for c in cells)
     assert all(c["text"] in c["sentence"] for c in cells), "the sentence is the evidence for the figure"
 

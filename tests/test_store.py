@@ -64,7 +64,10 @@ def test_a_version_1_database_is_migrated(tmp_path):
     with pdb.writer(db) as con:
         assert con.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
         assert "relevant" in [r[0] for r in con.execute("DESCRIBE pages").fetchall()]
-        assert con.execute("SELECT city, value FROM latest_facts").fetchall() == [("Zibo", 3.0)]
+        assert con.execute("SELECT city, value, status FROM facts").fetchall() == [("Zibo", 3.0, None)], "kept as it was"
+        # A fact from before qualifiers existed is not known to be an actual city-wide total: it waits for
+        # `reextract` rather than standing in a comparison beside figures that are.
+        assert con.execute("SELECT count(*) FROM latest_facts").fetchone()[0] == 0
     with pdb.writer(db) as con:  # migrating again changes nothing
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 1
 
