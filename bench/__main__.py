@@ -117,10 +117,19 @@ def main() -> int:
         lines += ["## Extraction quality", "", "`cityfacts eval ../shared/eval/dev --lang L` in the same run:", "",
                   "| lang | docs | figures (gold) | precision | recall | F1 | city accuracy | main city | unit accuracy | approx accuracy |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
+        quals = []
         for lang in ("en", "zh"):
             s = summary(score_dir(dev, lang=lang))
+            quals.append((lang, s))
             lines.append(f"| {lang} | {s['docs']} | {s['gold']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
                          f"{s['city_accuracy']:.3f} | {s['main_city_accuracy']:.3f} | {s['unit_accuracy']:.3f} | {s['approx_accuracy']:.3f} |")
+        lines += ["", "What each matched figure measures (../shared/eval/QUALIFIERS.md; facts labelled `unsure` skipped): "
+                  "metric accuracy, and F1 on the informative labels (gold count in brackets):", "",
+                  "| lang | labelled | metric accuracy | target F1 | added F1 | per_year F1 | level F1 | year F1 |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for lang, s in quals:
+            f1s = " | ".join(f"{s[k + '_f1']:.3f} ({s[k + '_gold']})" for k in ("target", "added", "per_year", "level", "year"))
+            lines.append(f"| {lang} | {s['labelled']} | {s['metric_accuracy']:.3f} | {f1s} |")
         lines += ["", "These are the development reports the rules were written against; the same rules are checked",
                   "again on reports they have never seen, so read them as an upper bound.", ""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")

@@ -229,8 +229,11 @@ def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help=
 @app.command()
 def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, or - for standard input.")],
             as_json: AsJson = False,
-            lang: Annotated[str | None, typer.Option("--lang", help="Force en or zh instead of detecting.")] = None) -> None:
-    """Extract figures, cities and organisations from plain-text reports."""
+            lang: Annotated[str | None, typer.Option("--lang", help="Force en or zh instead of detecting.")] = None,
+            published: Annotated[str | None, typer.Option(
+                "--published", help="The reports' publication date (YYYY-MM-DD): dates 'last year' and tells "
+                                    "a target whose year has passed.")] = None) -> None:
+    """Extract figures (with what kind of figure each is), cities and organisations from plain-text reports."""
     from flows.inputs import read_text
     from nlp.extract import Extractor
 
@@ -244,7 +247,8 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
         except (OSError, ValueError) as exc:
             errors += 1
             error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")
-    results = Extractor().extract_many([t for _, t in texts], [lang] * len(texts))
+    published = checked_date(published, "--published")
+    results = Extractor().extract_many([t for _, t in texts], [lang] * len(texts), published=[published] * len(texts))
     for (p, _), ex in zip(texts, results, strict=True):
         if isinstance(ex, Exception):
             errors += 1
@@ -253,8 +257,9 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
             write_json_lines([{"path": p, **ex.to_json()}])
         else:
             out.print(f"[bold]{p}[/]: {ex.lang}, main city {ex.main_city}, cities {', '.join(ex.cities) or '-'}")
-            emit(["text", "value", "unit", "approx", "counted", "metric", "city"],
-                 [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city) for f in ex.facts], "table")
+            emit(["text", "value", "unit", "approx", "counted", "metric", "city", "status", "aspect", "level", "year", "scope"],
+                 [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city, f.status, f.aspect, f.level, f.year,
+                   f.scope if f.scope == "city" else f"part: {f.part or '?'}") for f in ex.facts], "table")
     if errors:
         raise typer.Exit(1)
 

@@ -198,7 +198,8 @@ def extract_pages(pages: list[queries.StoredPage], sources: dict[str, Source], e
         kept.append((p, page))
     hints = [sources[p.source].lang if p.source in sources and sources[p.source].lang != "auto" else None for p, _ in kept]
     out = []
-    for (p, page), ex in zip(kept, extractor.extract_many([pg.text for _, pg in kept], hints), strict=True):
+    for (p, page), ex in zip(kept, extractor.extract_many([pg.text for _, pg in kept], hints,
+                                                                 published=[pg.published for _, pg in kept]), strict=True):
         if isinstance(ex, Exception):
             log.warning("%s: not extracted: %s", p.url, ex)
             irrelevant.append(p.url)

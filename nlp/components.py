@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from nlp.attribution import Attribution
 from nlp.languages import LanguageRules, rules_for
 from nlp.places import PlaceMatch
-from nlp.qualifiers import Qualifiers
+from nlp.qualifiers import Qualified, Qualifiers
 from nlp.records import Fact
 from nlp.resources import Resources, load_resources
 from nlp.segments import BodyEnd
@@ -116,6 +116,7 @@ class FiguresComponent(Component):
         self.qualifiers.plan_genre(text[:limit])
         facts: list[Fact] = []
         extra: list[dict[str, Any]] = []  # what waits for the publication date (nlp.qualifiers.resolve_year)
+        previous: tuple[tuple[int, int], Qualified] | None = None
         orgs = [(s, e, name) for s, e, name, _ in (doc._.orgs or [])]
         si = 0
         for c in rules.candidates(text, limit):
@@ -138,8 +139,10 @@ class FiguresComponent(Component):
             if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
                 city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
             clause, at = clause_of(text, c.start, c.end, sent)
-            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:c.start - at])
-            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit)
+            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:sent[1]])
+            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit,
+                                before=previous[1] if previous and previous[0] == sent else None)
+            previous = (sent, q)
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
                 unit=unit, approx=c.approx, counted=counted, metric=metric,

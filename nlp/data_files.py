@@ -141,8 +141,11 @@ class LanguageCues(Strict):
     target: Words
     actual: Words
     added: Words
+    added_after: Words
     per_year: Words
+    per_year_clause: Words
     batch: Words
+    subset: Words
     flow_verbs: Words
     total: Words
     weak_total: Words
@@ -154,6 +157,7 @@ class LanguageCues(Strict):
     not_level_after: Words
     not_level_before: Words
     plan_verbs: Words
+    adding_verbs: Words
     part_cues: Words
     part_subjects: Words
     recipient_before: Words
@@ -184,6 +188,7 @@ class Metric(BaseModel):
     label: str
     units: list[Unit] = Field(min_length=1)
     refines: str | None = None  # a more specific kind of this key (integration_enterprises of cooperating_enterprises)
+    named_by_sentence: bool = False  # a bare general noun (企业) takes this kind when its sentence names it
 
     @model_validator(mode="after")
     def _keywords(self) -> Metric:

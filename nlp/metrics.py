@@ -15,11 +15,15 @@ class Taxonomy:
         self._by_unit: dict[str, list[tuple[str, dict[str, list[str]]]]] = {}
         self.refined_by: dict[str, list[str]] = {}  # general key -> keys that name a kind of it
         for key, entry in data.items():
-            words = {lang: [w.lower() for w in v] for lang, v in entry.items() if lang not in ("label", "units", "refines")}
+            words = {lang: [w.lower() for w in v] for lang, v in entry.items()
+                     if lang not in ("label", "units", "refines", "named_by_sentence")}
             for unit in entry["units"]:
                 self._by_unit.setdefault(unit, []).append((key, words))
             if entry.get("refines"):
                 self.refined_by.setdefault(entry["refines"], []).append(key)
+        # Kinds a sentence can name for a bare general noun anywhere in it (a list of integration enterprises
+        # and "64家企业入选"); a kind of school named in a sentence that lists several kinds cannot.
+        self.sentence_kinds = {key for key, entry in data.items() if entry.get("named_by_sentence")}
 
     def keys(self) -> list[str]:
         return list(self.data)
@@ -38,9 +42,9 @@ class Taxonomy:
            noun says 投资);
         2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names after the figure
            ("23家企业被认定为…产教融合型企业"), or, when the noun is only the general word (企业, enterprises), that
-           the sentence named before it ("…产教融合型企业名单，64家企业入选");
+           its sentence names ("…产教融合型企业名单，64家企业入选");
         3. with no key from the noun, the keyword nearest the figure in its clause.
-        `before` is the sentence up to the clause.
+        `before` is the rest of the figure's sentence, outside its clause.
         """
         keys = self._by_unit.get(unit, [])
         counted_l = (counted or "").lower().strip()
@@ -60,7 +64,7 @@ class Taxonomy:
             for kind in self.refined_by.get(key, []):
                 kind_words = dict(keys).get(kind, {}).get(lang, [])
                 if self._named_after(context_l, pos, kind_words) or (
-                        generic and any(w and w in (before + context[:pos]).lower() for w in kind_words)):
+                        generic and kind in self.sentence_kinds and any(w and w in before.lower() for w in kind_words)):
                     return kind
             return key
         if counted_l and counted_l.strip() not in self.vague.get(lang, set()):

@@ -78,6 +78,8 @@ class Qualifiers:
         self.target = _cue_re(cues["target"], words)
         self.actual = _cue_re(cues["actual"], words)
         self.aspects = {k: _cue_re(cues[k], words) for k in ("added", "per_year", "total")}
+        self.added_after = _cue_re(cues["added_after"], words)
+        self.per_year_clause = _cue_re(cues["per_year_clause"], words)
         self.weak_total = _cue_re(cues["weak_total"], words)
         self.levels = {k: _cue_re(v, words) for k, v in cues["level"].items()}
         self.year = re.compile(cues["year_pattern"])
@@ -89,11 +91,13 @@ class Qualifiers:
         self.not_level_before = tuple(w.lower() for w in cues["not_level_before"])
         self.flow_verbs = _cue_re(cues["flow_verbs"], words)
         self.plan_verbs = _cue_re(cues["plan_verbs"], words) if cues["plan_verbs"] else None
+        self.adding_verbs = _cue_re(cues["adding_verbs"], words)
         self.part_cues = _cue_re(cues["part_cues"], words)
         self.part_subjects = _cue_re(cues["part_subjects"], words)
         self.recipient_before = _cue_re(cues["recipient_before"], words)
         self.anaphora_before = _cue_re(cues["anaphora_before"], words)
         self.batch = _cue_re(cues["batch"], words)
+        self.subset = _cue_re(cues["subset"], words)
         self.city_bodies = tuple(shared["city_bodies"])
         self.per_year_metrics = set(shared["per_year_metrics"])
         self.part_units = set(shared["part_units"])
@@ -107,7 +111,10 @@ class Qualifiers:
         return self.plan_text
 
     def __call__(self, text: str, start: int, end: int, sent: tuple[int, int], counted: str | None, metric: str | None,
-                 places: list[PlaceMatch], orgs: list[tuple[int, int, str]], unit: str = "count") -> Qualified:
+                 places: list[PlaceMatch], orgs: list[tuple[int, int, str]], unit: str = "count",
+                 before: Qualified | None = None) -> Qualified:
+        """before: the qualifiers of the previous figure in the same sentence, which a subset of it
+        ("among them 6 national-level", "其中国家级3家") shares."""
         s0, s1 = sent
         c0 = max((m.end() for m in CLAUSE_BREAK.finditer(text, s0, start)), default=s0)
         m = CLAUSE_BREAK.search(text, end, s1)
@@ -125,6 +132,14 @@ class Qualifiers:
         self._year(q, text, start, end, s0, c0, c1)
         q.aspect = self._aspect(text, start, end, s0, c0, right, c1, q, metric)
         q.level = self._level(text, start, end, c0, c1)
+        if before is not None and self._finds(self.subset, text, c0, start, "subset"):
+            # "其中…新增17家": its own cues first, what it is a subset of for the rest.
+            if q.status == "actual":
+                q.status = before.status
+            if not any(self._finds(p, text, c0, right, "cue") for p in (*self.aspects.values(), self.added_after)):
+                q.aspect = before.aspect
+            q.level = q.level or before.level
+            q.year, q.year_offset = q.year or before.year, q.year_offset if q.year_offset is not None else before.year_offset
         self._scope(q, text, start, s0, c0, c1, places, orgs)
         if unit in self.part_units:
             q.scope = "part"  # an area is a site's (a campus, a park), not a city's total
@@ -168,8 +183,10 @@ class Qualifiers:
         found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, c0, right, label)]
         if found:
             return _nearest(found, start, end) or "total"
-        if self._finds(self.aspects["per_year"], text, c0, c1, "per_year"):
+        if self._finds(self.per_year_clause, text, c0, c1, "per_year"):
             return "per_year"  # "... train 26,000 interns every year": the rate may close the clause
+        if self._finds(self.added_after, text, right, c1, "added"):
+            return "added"  # "23 enterprises had been newly admitted"
         previous = c0_of(text, s0, max(s0, c0 - 1))
         if any(self.batch.finditer(text, previous, c1)):  # titles count here: 《…名单》 announces the batch
             return "added"  # "第三批名单，64家企业入选", "the second batch of ...": what the batch added
@@ -180,9 +197,8 @@ class Qualifiers:
             return "per_year"  # "last year, 116 graduates were hired": one year's flow
         if self._finds(self.weak_total, text, c0, right, "total"):
             return "total"  # "在校生规模达到5万人": the clause states a stock; an earlier clause's "新建" is not about it
-        if q.status == "target" and self.plan_text and self.plan_verbs is not None \
-                and self._finds(self.plan_verbs, text, c0, start, "plan"):
-            return "added"  # a plan to build (建设7个): what is to be added
+        if q.status == "target" and self._finds(self.adding_verbs, text, c0, start, "plan"):
+            return "added"  # a plan to build (建设7个, "plans to build 30 more"): what is to be added
         # An earlier clause's cue, unless another figure stands between it and this one (it was about that one).
         found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, s0, c0, label)
                  if not re.search(r"[\d一二两三四五六七八九十百千万]", text[f[1]:c0])]
@@ -246,6 +262,10 @@ class Qualifiers:
         subject = [p for p in places if c0 <= p.start and p.end <= start]
         if subject and subject[-1].place.level in ("district", "county_city"):
             q.scope, q.part = "part", subject[-1].place.name_en
+            return
+        opening = [o for o in orgs if o[0] <= s0 + 3 and o[1] <= start and not o[2].endswith(self.city_bodies)]
+        if opening:
+            q.scope, q.part = "part", opening[0][2]  # the sentence is about one body: "X Institute signed ..., covering 45 majors"
             return
         bodies = [o for o in orgs if c0 <= o[0] and o[1] <= start
                   and not re.match(r"\s*(?:等|、|,|，|and\b|和|及|与)", text[o[1]:start])]  # "A、B等20家": the group counted
