@@ -131,7 +131,7 @@ class Qualifiers:
         self._status(q, text, start, end, s0, c1)
         self._year(q, text, start, end, s0, c0, c1)
         q.aspect = self._aspect(text, start, end, s0, c0, right, c1, q, metric)
-        q.level = self._level(text, start, end, c0, c1)
+        q.level = self._level(text, start, end, c0, c1, counted)
         if before is not None and self._finds(self.subset, text, c0, start, "subset"):
             # "其中…新增17家": its own cues first, what it is a subset of for the rest.
             if q.status == "actual":
@@ -201,11 +201,14 @@ class Qualifiers:
             return "added"  # a plan to build (建设7个, "plans to build 30 more"): what is to be added
         # An earlier clause's cue, unless another figure stands between it and this one (it was about that one).
         found = [f for label, pattern in self.aspects.items() for f in self._finds(pattern, text, s0, c0, label)
-                 if not re.search(r"[\d一二两三四五六七八九十百千万]", text[f[1]:c0])]
+                 if not re.search(r"[\d一二两三四五六七八九十百千万]", text[c0_of(text, s0, f[0]):c0])]
         return _nearest(found, start, end) or "total"
 
-    def _level(self, text: str, start: int, end: int, c0: int, hi: int) -> str | None:
+    def _level(self, text: str, start: int, end: int, c0: int, hi: int, counted: str | None) -> str | None:
         lo = max(c0, start - 16)
+        noun_at = text.rfind(counted, c0, start) if counted else -1
+        if noun_at >= 0:
+            lo = min(lo, max(c0, noun_at - 64))  # "... municipal-level production-education integration enterprises to 118"
         found = [f for label, pattern in self.levels.items() for f in self._finds(pattern, text, lo, hi, label)
                  if not text[max(0, f[0] - 2):f[0]].endswith(self.not_level_after or ("\0",))
                  and not text[f[1]:f[1] + 12].lstrip().lower().startswith(self.not_level_before or ("\0",))]
@@ -263,7 +266,7 @@ class Qualifiers:
         if subject and subject[-1].place.level in ("district", "county_city"):
             q.scope, q.part = "part", subject[-1].place.name_en
             return
-        opening = [o for o in orgs if o[0] <= s0 + 3 and o[1] <= start and not o[2].endswith(self.city_bodies)]
+        opening = [o for o in orgs if s0 <= o[0] <= s0 + 3 and o[1] <= start and not o[2].endswith(self.city_bodies)]
         if opening:
             q.scope, q.part = "part", opening[0][2]  # the sentence is about one body: "X Institute signed ..., covering 45 majors"
             return
