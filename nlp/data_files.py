@@ -154,6 +154,7 @@ class LanguageCues(Strict):
     target_year_pattern: Regex
     relative_years: dict[str, int]
     not_year_before: Words
+    recognition: Words
     not_level_after: Words
     not_level_before: Words
     plan_verbs: Words

@@ -87,6 +87,7 @@ class Qualifiers:
         self.relative = {k.lower(): v for k, v in cues["relative_years"].items()}
         self.relative_re = _cue_re(list(cues["relative_years"]), words)
         self.not_year_before = _cue_re(cues["not_year_before"], words)
+        self.recognition = _cue_re(cues["recognition"], words)
         self.not_level_after = tuple(cues["not_level_after"])
         self.not_level_before = tuple(w.lower() for w in cues["not_level_before"])
         self.flow_verbs = _cue_re(cues["flow_verbs"], words)
@@ -116,13 +117,17 @@ class Qualifiers:
         """before: the qualifiers of the previous figure in the same sentence, which a subset of it
         ("among them 6 national-level", "其中国家级3家") shares."""
         s0, s1 = sent
+        # A line break ends a sentence whatever the parser thought (headlines, list items, paragraphs).
+        s0 = max(s0, text.rfind("\n", s0, start) + 1)
+        nl = text.find("\n", end, s1)
+        s1 = nl if nl >= 0 else s1
         c0 = max((m.end() for m in CLAUSE_BREAK.finditer(text, s0, start)), default=s0)
         m = CLAUSE_BREAK.search(text, end, s1)
         c1 = m.start() if m else s1
         # What follows the figure and still describes it: its counted noun ("42 new municipal bases").
         noun_end = end + 12
         if counted:
-            at = text.find(counted, end, min(s1, end + 60))
+            at = text.find(counted, end, min(s1, end + 10 + len(counted)))
             if 0 <= at - end <= 10:
                 noun_end = at + len(counted)
         right = min(c1, noun_end)
@@ -131,7 +136,9 @@ class Qualifiers:
         self._status(q, text, start, end, s0, c1)
         self._year(q, text, start, end, s0, c0, c1)
         q.aspect = self._aspect(text, start, end, s0, c0, right, c1, q, metric)
-        q.level = self._level(text, start, end, c0, c1, counted)
+        # A level after the figure's noun counts when the clause recognises the figure as of that level.
+        recognised = self._finds(self.recognition, text, end, c1, "recognition")
+        q.level = self._level(text, start, end, c0, max(right, recognised[-1][1] + 24) if recognised else right, counted)
         if before is not None and self._finds(self.subset, text, c0, start, "subset"):
             # "其中…新增17家": its own cues first, what it is a subset of for the rest.
             if q.status == "actual":
@@ -217,7 +224,7 @@ class Qualifiers:
     def _years(self, text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
         for m in self.year.finditer(text, lo, hi):
-            before = text[max(lo, m.start() - 8):m.start()]
+            before = text[max(lo, m.start() - 16):m.start()]
             after = text[m.end():m.end() + 4]
             if self.not_year_before.search(before) or after.startswith("以来") or re.match(r"\s*[-–—~至到]\s*\d", after):
                 continue  # "since 2018", "2018年以来", "2021-2025": a span, not the figure's year
