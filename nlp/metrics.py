@@ -52,6 +52,15 @@ class Taxonomy:
         pos = at if at is not None else len(context_l)
         matched = [key for key, words in keys if "" in words.get(lang, []) or (
             counted_l and any(w in counted_l for w in words.get(lang, [])))]
+        if lang != "zh" and counted_l:
+            # An English noun phrase is named by its head: "professional teaching standards" are standards (no key),
+            # not majors; a kind still counts through its modifier ("higher vocational colleges").
+            head_start = counted_l.rfind(" ") + 1
+            at_head = {k for k in matched if "" in dict(keys)[k].get(lang, []) or any(
+                w and 0 <= counted_l.rfind(w) and counted_l.rfind(w) + len(w) > head_start
+                for w in dict(keys)[k].get(lang, []))}
+            matched = [k for k in matched if k in at_head or any(
+                general in at_head for general, kinds in self.refined_by.items() if k in kinds)]
         # A kind of a key both name wins over the key ("higher vocational colleges" is not just colleges) ...
         matched = [k for k in matched if not any(kind in matched for kind in self.refined_by.get(k, []))]
         # ... and of unrelated keys, the one whose keyword reaches furthest into the English head noun
