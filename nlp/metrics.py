@@ -33,56 +33,48 @@ class Taxonomy:
         return {k: v.get("label", k) for k, v in self.data.items()}
 
     def classify(self, counted: str | None, context: str, unit: str, lang: str, at: int | None = None,
-                 before: str = "") -> str | None:
+                 sentence: str = "") -> str | None:
         """The metric of a figure: by what it counts, else by the words of its clause nearest to it.
 
-        context is the figure's clause and `at` the figure's offset in it. Three steps:
-        1. the key named by the counted noun's head ("school-enterprise cooperation projects": projects), else the
-           first key whose keywords occur anywhere in it (so 资金 in the clause cannot claim a figure whose own
-           noun says 投资);
+        context is the figure's clause, `at` the figure's offset in it, `sentence` its whole sentence. Steps:
+        1. the keys whose keywords occur in the counted noun; in English only those that name its head
+           ("professional teaching standards" are standards: no key) or a kind of one that does ("higher
+           vocational colleges"); of a key and a kind of it, the kind; of unrelated keys, the one reaching
+           furthest into the head ("school-enterprise cooperation projects": projects);
         2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names after the figure
-           ("23家企业被认定为…产教融合型企业"), or, when the noun is only the general word (企业, enterprises), that
-           its sentence names ("…产教融合型企业名单，64家企业入选");
-        3. with no key from the noun, the keyword nearest the figure in its clause.
-        `before` is the rest of the figure's sentence, outside its clause.
+           ("23家企业被认定为…产教融合型企业"), or, when the noun is only the general word (企业, enterprises) and
+           the kind is `named_by_sentence`, that its sentence names ("…产教融合型企业名单，64家企业入选");
+        3. with no key from a vague noun (人数, 市级) or none at all, the keyword nearest the figure in its clause.
         """
         keys = self._by_unit.get(unit, [])
-        counted_l = (counted or "").lower().strip()
+        by_key = {key: words.get(lang, []) for key, words in keys}
+        counted_l = (counted or "").strip().lower()
         context_l = context.lower()
         pos = at if at is not None else len(context_l)
-        matched = [key for key, words in keys if "" in words.get(lang, []) or (
-            counted_l and any(w in counted_l for w in words.get(lang, [])))]
+        matched = [key for key, words in by_key.items() if "" in words or (counted_l and any(w in counted_l for w in words))]
         if lang != "zh" and counted_l:
-            # An English noun phrase is named by its head: "professional teaching standards" are standards (no key),
-            # not majors; a kind still counts through its modifier ("higher vocational colleges").
             head_start = counted_l.rfind(" ") + 1
-            at_head = {k for k in matched if "" in dict(keys)[k].get(lang, []) or any(
-                w and 0 <= counted_l.rfind(w) and counted_l.rfind(w) + len(w) > head_start
-                for w in dict(keys)[k].get(lang, []))}
+            at_head = {k for k in matched if "" in by_key[k] or any(
+                w and counted_l.rfind(w) >= 0 and counted_l.rfind(w) + len(w) > head_start for w in by_key[k])}
             matched = [k for k in matched if k in at_head or any(
                 general in at_head for general, kinds in self.refined_by.items() if k in kinds)]
-        # A kind of a key both name wins over the key ("higher vocational colleges" is not just colleges) ...
+            matched.sort(key=lambda k: self._head_distance(counted_l, by_key[k]))
         matched = [k for k in matched if not any(kind in matched for kind in self.refined_by.get(k, []))]
-        # ... and of unrelated keys, the one whose keyword reaches furthest into the English head noun
-        # ("school-enterprise cooperation projects": projects; "industrial colleges": industrial_colleges).
-        by_head = sorted(matched, key=lambda k: self._head_distance(counted_l, dict(keys)[k].get(lang, []))) \
-            if lang != "zh" else matched
-        for key in by_head[:1]:
-            generic = counted_l in {w for w in dict(keys)[key].get(lang, []) if w} or (
-                lang != "zh" and counted_l.rstrip("s") in {w.rstrip("s") for w in dict(keys)[key].get(lang, []) if w})
+        if matched:
+            key = matched[0]
+            general_words = {w.rstrip("s") if lang != "zh" else w for w in by_key[key] if w}
+            generic = (counted_l.rstrip("s") if lang != "zh" else counted_l) in general_words
             for kind in self.refined_by.get(key, []):
-                kind_words = dict(keys).get(kind, {}).get(lang, [])
+                kind_words = by_key.get(kind, [])
                 if self._named_after(context_l, pos, kind_words) or (
-                        generic and kind in self.sentence_kinds and any(w and w in before.lower() for w in kind_words)):
+                        generic and kind in self.sentence_kinds and any(w and w in sentence.lower() for w in kind_words)):
                     return kind
             return key
-        if counted_l and counted_l.strip() not in self.vague.get(lang, set()):
+        if counted_l and counted_l not in self.vague.get(lang, set()):
             return None  # a noun of its own that no key names (政府机构, job fairs): no metric
         best: tuple[int, str] | None = None
-        for key, words in keys:
-            for w in words.get(lang, []):
-                if not w:
-                    continue
+        for key, words in by_key.items():
+            for w in filter(None, words):
                 i = context_l.find(w)
                 while i >= 0:
                     d = pos - (i + len(w)) if i + len(w) <= pos else max(0, i - pos)

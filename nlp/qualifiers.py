@@ -11,12 +11,17 @@ stand, decides.
   is nearer, unless the actual cue belongs to the target ("will have").
 - aspect: the figure's clause (its counted noun included: "42 new bases"),
   else the sentence before it; nearest of added / per_year / total cues.
-- level: a few characters before the figure and its counted noun.
+- level: a few characters before the figure, its counted noun, and after it
+  only where the clause recognises it as of a level ("selected as national").
 - year: a year named in the clause or the sentence before it, or a relative
   one (last year, 去年) resolved against the publication date later.
-- scope: part when the clause makes the figure a capacity or a per-unit cap,
-  or when its subject is a district or county, or one organisation that is
-  not a government body.
+- scope: part when the clause makes the figure a capacity, a per-unit cap,
+  a programme's participants or a consortium's members; when it receives
+  something ("for three colleges"); when its subject is a district or
+  county, or one organisation that is not a government body; for areas.
+- a subset ("其中", "among them") shares what the figure before it is.
+Per-document state (`plan_text`, quoted spans) makes one instance serve one
+document at a time, which is how spaCy runs a component.
 """
 from __future__ import annotations
 
@@ -121,7 +126,7 @@ class Qualifiers:
         s0 = max(s0, text.rfind("\n", s0, start) + 1)
         nl = text.find("\n", end, s1)
         s1 = nl if nl >= 0 else s1
-        c0 = max((m.end() for m in CLAUSE_BREAK.finditer(text, s0, start)), default=s0)
+        c0 = c0_of(text, s0, start)
         m = CLAUSE_BREAK.search(text, end, s1)
         c1 = m.start() if m else s1
         # What follows the figure and still describes it: its counted noun ("42 new municipal bases").

@@ -32,7 +32,7 @@ REPORTS = {
 
 
 class MixedSite(LoopbackSite):
-    def handle(self, h, path):  # noqa: ANN001 (http.server handler)
+    def handle(self, h, path):
         if path == "/robots.txt":
             return self.respond(h, 200, b"User-agent: *\nAllow: /\n", "text/plain")
         if path == "/list.html":

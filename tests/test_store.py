@@ -91,3 +91,23 @@ def test_fact_columns_come_from_the_fact_record_and_reach_old_files(tmp_path):
         assert set(FACTS.names) <= have
         assert "crawl_log" in {r[0] for r in con.execute("DESCRIBE crawl_runs").fetchall()}
         assert "counted" in {r[0] for r in con.execute("DESCRIBE latest_facts").fetchall()}
+
+
+def test_claims_count_sources_and_compare_shows_disagreement(tmp_path, extractor):
+    """The same figure from two hosts is one claim with two sources; another value for the same year is a disagreement."""
+    from pipeline.compare import compare
+
+    path = tmp_path / "c.duckdb"
+    reports = [("http://a.example/1", "Weihai has 410 training bases.", "2024-03-01"),
+               ("http://b.example/2", "Weihai has 410 training bases in all.", "2024-03-05"),
+               ("http://c.example/3", "Weihai has 430 training bases.", "2024-02-01")]
+    articles = [load.ArticleRecord(url, "t", "t", day, text, pdb.sha(text), extractor.extract(text, "en", day))
+                for url, text, day in reports]
+    with pdb.writer(path) as con:
+        load.load_articles(con, articles)
+        claims = con.execute("SELECT value_low, sources, hosts FROM claims WHERE city = 'Weihai' ORDER BY value_low").fetchall()
+        assert claims == [(410.0, 2, 2), (430.0, 1, 1)]
+        _, rows = compare(con, ["training_bases"])
+    cell = rows[0]["training_bases"]
+    assert (cell["value"], cell["sources"], cell["hosts"]) == (410.0, 2, 2)
+    assert cell["disagreement"] == {"low": 410.0, "high": 430.0, "claims": 2}
