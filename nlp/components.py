@@ -142,6 +142,9 @@ class FiguresComponent(Component):
             metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:sent[1]])
             q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit,
                                 before=previous[1] if previous and previous[0] == sent else None)
+            if q.subset:
+                metric = self.res.taxonomy.of_subset(metric, counted, [f.metric for f in facts if f.sentence == sentence],
+                                                     rules.code)
             previous = (sent, q)
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),

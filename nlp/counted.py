@@ -16,7 +16,24 @@ from spacy.tokens import Doc, Span, Token
 from nlp.zh_words import tag
 
 
+# Verbs whose object or complement is what their subject amounts to ("the number of schools was 39").
+BEING_VERBS = frozenset(("is", "are", "was", "were", "be", "been", "reach", "reached", "reaches", "total", "totaled",
+                         "totalled", "totals", "stood", "stands", "hit", "exceeded", "exceeds", "numbered"))
+
+
+def _singular(t: Token) -> str:
+    """The pipeline runs without a lemmatizer (it is the slowest part and only this needs it): a plain plural strip."""
+    w = t.lower_
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
 def _phrase(doc: Doc, start: int, end: int) -> str | None:
+    """The words of doc[start:end] up to a line break: a list item or a heading ends a noun phrase even when
+    the parser ran it on into the next line."""
+    for t in doc[start:end]:
+        if "\n" in t.text or "\n" in t.whitespace_:
+            end = t.i + (0 if "\n" in t.text else 1)
+            break
     toks = [t for t in doc[start:end] if not (t.is_punct and t.text not in "-")]
     while toks and (toks[0].pos_ in ("DET", "ADP", "CCONJ") or toks[0].is_punct):
         toks = toks[1:]
@@ -34,7 +51,7 @@ def _extend_phrase(noun: Token, limit: int, containers: set[str]) -> int:
         if (child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN") and child.i - noun.i <= 3
                 and not any(c.dep_ == "nummod" for c in child.children)):
             right = max(right, child.i + 1)
-        if child.dep_ == "prep" and child.lower_ == "of" and noun.lemma_.lower() in containers:
+        if child.dep_ == "prep" and child.lower_ == "of" and (noun.lower_ in containers or _singular(noun) in containers):
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
                 right = max(right, pobj[0].i + 1)
@@ -69,6 +86,13 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool, lex: dict[str, 
                     noun = None
         if noun is not None:
             return _phrase(doc, span.end, _extend(noun, limit)), noun
+        partitive = _partitive(doc, span)
+        if partitive is not None:
+            own = [c.i for c in partitive.lefts if c.dep_ in ("nummod", "quantmod", "det", "predet")]
+            return _phrase(doc, max(own, default=partitive.left_edge.i - 1) + 1, _extend(partitive, limit)), None
+        subject = _copula_subject(span)
+        if subject is not None:
+            return _phrase(doc, subject.left_edge.i, _extend(subject, limit)), subject
         return None, None
     # Money, percentages, areas: "45 million yuan in central budget subsidy funds", "30% of the investment".
     root = span.root
@@ -99,8 +123,30 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool, lex: dict[str, 
     subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ != "PRON"]
     if subj and subj[0].i < span.start:
         s = subj[0]
-        return _phrase(doc, s.left_edge.i, s.right_edge.i + 1), s
+        # The subject's own noun and what a container holds ("the output value of the bases": output value;
+        # "the number of schools": schools), not every phrase hanging off it.
+        return _phrase(doc, s.left_edge.i, _extend(s, limit)), s
     return None, None
+
+
+def _partitive(doc: Doc, span: Span) -> Token | None:
+    """"11 of the 85 teaching standards": the noun the whole is made of (its own figure aside)."""
+    if span.end + 1 >= len(doc) or doc[span.end].lower_ != "of":
+        return None
+    pobj = [c for c in doc[span.end].children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+    return pobj[0] if pobj else None
+
+
+def _copula_subject(span: Span) -> Token | None:
+    """"the number of higher vocational schools was 39", "enrolment reached 5,000": the subject is counted
+    when the figure is what a verb of being or reaching says of it."""
+    root = span.root
+    verb = root.head
+    if root.dep_ not in ("attr", "dobj", "acomp", "npadvmod") or verb.pos_ not in ("VERB", "AUX") \
+            or verb.lower_ not in BEING_VERBS:
+        return None
+    subj = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN")]
+    return subj[0] if subj and subj[0].i < span.start else None
 
 
 def _before_zh(text: str, start: int, lex: dict[str, Any]) -> str | None:

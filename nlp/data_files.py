@@ -142,6 +142,7 @@ class LanguageCues(Strict):
     actual: Words
     added: Words
     added_after: Words
+    added_since: Words
     per_year: Words
     per_year_clause: Words
     batch: Words
@@ -153,6 +154,7 @@ class LanguageCues(Strict):
     year_pattern: Regex
     target_year_pattern: Regex
     relative_years: dict[str, int]
+    date_pattern: Regex
     not_year_before: Words
     recognition: Words
     not_level_after: Words

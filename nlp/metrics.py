@@ -25,6 +25,10 @@ class Taxonomy:
         # and "64家企业入选"); a kind of school named in a sentence that lists several kinds cannot.
         self.sentence_kinds = {key for key, entry in data.items() if entry.get("named_by_sentence")}
 
+    # Amounts whose phrase often names who spent or where, not what ("the city has invested ¥3.3 billion",
+    # "24 percent staying in Yiwu for employment"): with no key from it, the clause's nearest keyword decides.
+    AMOUNT_UNITS = frozenset(("yuan", "percent"))
+
     def keys(self) -> list[str]:
         return list(self.data)
 
@@ -70,7 +74,7 @@ class Taxonomy:
                         generic and kind in self.sentence_kinds and any(w and w in sentence.lower() for w in kind_words)):
                     return kind
             return key
-        if counted_l and counted_l not in self.vague.get(lang, set()):
+        if counted_l and counted_l not in self.vague.get(lang, set()) and unit not in self.AMOUNT_UNITS:
             return None  # a noun of its own that no key names (政府机构, job fairs): no metric
         best: tuple[int, str] | None = None
         for key, words in by_key.items():
@@ -82,6 +86,33 @@ class Taxonomy:
                         best = (d, key)
                     i = context_l.find(w, i + 1)
         return best[1] if best else None
+
+    def vague_noun(self, counted: str | None, lang: str) -> bool:
+        """No noun of its own to classify by: nothing, or only vague words and numbers ("national and 917
+        provincial level", 人数)."""
+        if not counted:
+            return True
+        vague = self.vague.get(lang, set())
+        if counted.lower() in vague:
+            return True
+        words = counted.lower().replace("-", " ").split() if lang != "zh" else [counted]
+        return all(w in vague or w in ("and", "or", "level") or w.replace(",", "").replace(".", "").isdigit()
+                   for w in words)
+
+    def of_subset(self, metric: str | None, counted: str | None, whole: list[str | None], lang: str) -> str | None:
+        """The metric of a subset ("of which 6 schools", "(363 national and 917 provincial)"): that of the figure
+        it is part of (the nearest before it, last in `whole`) when it names none of its own, or a kind of its
+        general one ("senior vocational schools … of which 6 schools": higher vocational colleges)."""
+        for prior in reversed(whole):
+            if prior is None:
+                continue
+            if metric is None and self.vague_noun(counted, lang):
+                return prior
+            if metric is not None and prior in self.refined_by.get(metric, []):
+                return prior
+            if prior == metric:
+                return metric
+        return metric
 
     @staticmethod
     def _head_distance(phrase: str, words: list[str]) -> tuple[int, int]:

@@ -45,6 +45,7 @@ class Qualified:
     part: str | None = None
     year_offset: int | None = None  # "last year": resolved against the publication date
     target_year: int | None = None  # "by 2025": a target only if that year is still ahead
+    subset: bool = False  # a part of the figure before it ("of which 6", "其中", "1281 (363 national ...)")
 
 
 def _cue_re(words: Sequence[str], as_words: bool) -> re.Pattern[str]:
@@ -72,6 +73,7 @@ def _nearest(matches: list[tuple[int, int, str]], start: int, end: int) -> str |
 
 
 PLAN_CUES = 4  # target cues in a text that make it a plan
+OPENING_CHARS = 70  # the longest opening clause that sets a year for what follows
 
 QUOTED = re.compile(r"《[^》\n]{0,80}》|“[^”\n]{0,80}”|\"[^\"\n]{0,80}\"")
 
@@ -84,6 +86,7 @@ class Qualifiers:
         self.actual = _cue_re(cues["actual"], words)
         self.aspects = {k: _cue_re(cues[k], words) for k in ("added", "per_year", "total")}
         self.added_after = _cue_re(cues["added_after"], words)
+        self.added_since = _cue_re(cues["added_since"], words)
         self.per_year_clause = _cue_re(cues["per_year_clause"], words)
         self.weak_total = _cue_re(cues["weak_total"], words)
         self.levels = {k: _cue_re(v, words) for k, v in cues["level"].items()}
@@ -91,6 +94,7 @@ class Qualifiers:
         self.target_year_re = re.compile(cues["target_year_pattern"])
         self.relative = {k.lower(): v for k, v in cues["relative_years"].items()}
         self.relative_re = _cue_re(list(cues["relative_years"]), words)
+        self.date_re = re.compile(cues["date_pattern"])
         self.not_year_before = _cue_re(cues["not_year_before"], words)
         self.recognition = _cue_re(cues["recognition"], words)
         self.not_level_after = tuple(cues["not_level_after"])
@@ -139,12 +143,14 @@ class Qualifiers:
         self._quoted = [mq.span() for mq in QUOTED.finditer(text, s0, s1)]
         q = Qualified()
         self._status(q, text, start, end, s0, c1)
-        self._year(q, text, start, end, s0, c0, c1)
+        self._year(q, text, start, end, (s0, s1), c0, c1)
         q.aspect = self._aspect(text, start, end, s0, c0, right, c1, q, metric)
         # A level after the figure's noun counts when the clause recognises the figure as of that level.
         recognised = self._finds(self.recognition, text, end, c1, "recognition")
-        q.level = self._level(text, start, end, c0, max(right, recognised[-1][1] + 24) if recognised else right, counted)
-        if before is not None and self._finds(self.subset, text, c0, start, "subset"):
+        q.level = self._level(text, start, end, c0, max(right, recognised[-1][1] + 40) if recognised else right, counted)
+        q.subset = before is not None and bool(
+            self._finds(self.subset, text, c0, start, "subset") or re.search(r"[(（][^()（）]*$", text[c0:start]))
+        if q.subset and before is not None:
             # "其中…新增17家": its own cues first, what it is a subset of for the rest.
             if q.status == "actual":
                 q.status = before.status
@@ -207,6 +213,8 @@ class Qualifiers:
         if (q.year is not None or q.year_offset is not None) and q.status == "actual" \
                 and self._finds(self.flow_verbs, text, s0, c1, "flow"):
             return "per_year"  # "last year, 116 graduates were hired": one year's flow
+        if self._finds(self.added_since, text, *self._opening(text, s0, start), "added"):
+            return "added"  # "Since the beginning of this year, the college has held 30 job fairs"
         if self._finds(self.weak_total, text, c0, right, "total"):
             return "total"  # "在校生规模达到5万人": the clause states a stock; an earlier clause's "新建" is not about it
         if q.status == "target" and self._finds(self.adding_verbs, text, c0, start, "plan"):
@@ -222,7 +230,7 @@ class Qualifiers:
         if noun_at >= 0:
             lo = min(lo, max(c0, noun_at - 64))  # "... municipal-level production-education integration enterprises to 118"
         found = [f for label, pattern in self.levels.items() for f in self._finds(pattern, text, lo, hi, label)
-                 if not text[max(0, f[0] - 2):f[0]].endswith(self.not_level_after or ("\0",))
+                 if not text[max(0, f[0] - 16):f[0]].rstrip().lower().endswith(self.not_level_after or ("\0",))
                  and not text[f[1]:f[1] + 12].lstrip().lower().startswith(self.not_level_before or ("\0",))]
         return _nearest(found, start, end)
 
@@ -242,18 +250,30 @@ class Qualifiers:
             found.append((m.start(), m.end(), "rel:" + m.group(0).lower()))
         return found
 
-    def _year(self, q: Qualified, text: str, start: int, end: int, s0: int, c0: int, c1: int) -> None:
+    @staticmethod
+    def _opening(text: str, s0: int, before: int) -> tuple[int, int]:
+        """The opening clause of a sentence or paragraph starting at s0, when it is short enough to be a
+        setting ("In 2021,", "截至2014年底，") rather than a statement of its own."""
+        first = CLAUSE_BREAK.search(text, s0, before)
+        return (s0, first.start()) if first and first.start() - s0 <= OPENING_CHARS else (s0, s0)
+
+    def _year(self, q: Qualified, text: str, start: int, end: int, sent: tuple[int, int], c0: int, c1: int) -> None:
+        s0, s1 = sent
         # The figure's own clause, and the sentence's opening ("In 2021, ...", "截至2014年底，..."), which dates
         # everything the sentence goes on to list; not a year in another clause of the middle of the sentence.
-        first = CLAUSE_BREAK.search(text, s0, start)
-        opening = (s0, first.start()) if first and first.start() - s0 <= 40 else (s0, s0)
-        found = [f for f in self._years(text, c0, c1) + self._years(text, *opening) if f[1] <= start or f[0] >= end]
+        found = [f for f in self._years(text, c0, c1) + self._years(text, *self._opening(text, s0, start))
+                 if f[1] <= start or f[0] >= end]
         label = _nearest(found, start, end)
         if label is None:
-            # A paragraph that opens with its year ("2017年，…") dates the figures that follow in it.
+            # A paragraph that opens with its year ("2017年，…", "As of 2010, …", "Part of the 2024 forum, …")
+            # dates the figures that follow in it.
             para = text.rfind("\n", 0, s0) + 1
-            para_years = self._years(text, para, min(s0, para + 12))
+            lo, hi = self._opening(text, para, s0)
+            para_years = self._years(text, lo, min(hi, s0))
             label = para_years[0][2] if para_years else None
+        if label is None and any(self.date_re.finditer(text, s0, s1)):
+            q.year_offset = 0  # "… held in Shenzhen on Aug 20": this year's event
+            return
         if label is None:
             return
         if label.startswith("rel:"):
