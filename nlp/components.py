@@ -139,7 +139,8 @@ class FiguresComponent(Component):
             if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
                 city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
             clause, at = clause_of(text, c.start, c.end, sent)
-            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:sent[1]])
+            metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:sent[1]],
+                                                c.text_of(text))
             q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit,
                                 before=previous[1] if previous and previous[0] == sent else None)
             if q.subset:

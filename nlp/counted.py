@@ -15,7 +15,6 @@ from spacy.tokens import Doc, Span, Token
 
 from nlp.zh_words import tag
 
-
 # Verbs whose object or complement is what their subject amounts to ("the number of schools was 39").
 BEING_VERBS = frozenset(("is", "are", "was", "were", "be", "been", "reach", "reached", "reaches", "total", "totaled",
                          "totalled", "totals", "stood", "stands", "hit", "exceeded", "exceeds", "numbered"))
@@ -165,6 +164,11 @@ def _before_zh(text: str, start: int, lex: dict[str, Any]) -> str | None:
     return "".join(words) or None
 
 
+def _noun_follows(tokens: list[Any], noun_flags: tuple[str, ...]) -> bool:
+    """A noun within the next two words (a place-like modifier such as 前沿 between): the phrase goes on."""
+    return any(t.flag.startswith(noun_flags) for t in tokens) and not any(t.flag == "x" for t in tokens[:1])
+
+
 def counted_zh(text: str, start: int, end: int, unit: str, lex: dict[str, Any]) -> str | None:
     """The noun a Chinese figure counts; for money and areas the noun before the figure comes first (资金4200万元)."""
     if unit in ("yuan", "other"):
@@ -176,13 +180,20 @@ def counted_zh(text: str, start: int, end: int, unit: str, lex: dict[str, Any]) 
         after = after[1:]
     noun_flags, noun_verbs = tuple(lex["noun_flags"]), set(lex["noun_verbs"])
     words: list[str] = []
-    for w in tag(after):
-        if w.flag.startswith(noun_flags) or (w.flag == "v" and words and len(w.word) > 1 and w.word in noun_verbs):
+    tokens = tag(after)
+    for i, w in enumerate(tokens):
+        if w.flag.startswith(noun_flags) or (w.flag == "v" and len(w.word) > 1 and w.word in noun_verbs) \
+                or (words and words[-1] == "的" and w.flag != "x"):
             words.append(w.word)
         elif w.flag in ("m", "q") and not words:
             continue
+        elif words and (w.word == "的" or (w.flag.startswith("v") and tokens[i + 1:i + 2] and tokens[i + 1].word == "的")) \
+                and _noun_follows(tokens[i + 1:i + 4], noun_flags):
+            words.append(w.word)  # 校企共建的前沿专业: a relative clause; the head comes after 的
         else:
             break
+    while words and words[-1] == "的":
+        words.pop()
     if words and not (unit in ("yuan", "other", "area_m2", "percent") and words[0] in lex["money_verbs"]):
         return "".join(words)
     return _before_zh(text, start, lex)

@@ -151,6 +151,7 @@ class LanguageCues(Strict):
     total: Words
     weak_total: Words
     level: dict[Literal["national", "provincial", "municipal", "county"], Words]
+    opening_chars: int = Field(ge=0)
     year_pattern: Regex
     target_year_pattern: Regex
     relative_years: dict[str, int]
@@ -192,12 +193,15 @@ class Metric(BaseModel):
     units: list[Unit] = Field(min_length=1)
     refines: str | None = None  # a more specific kind of this key (integration_enterprises of cooperating_enterprises)
     named_by_sentence: bool = False  # a bare general noun (企业) takes this kind when its sentence names it
+    # Measure words per language that count this key when the figure names no noun (市级96家: enterprises).
+    measure_words: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _keywords(self) -> Metric:
         for key, value in (self.model_extra or {}).items():
             if not re.fullmatch(r"[a-z]{2,3}", key):
-                raise ValueError(f"unknown field {key!r} (expected label, units, or a language code such as en, zh)")
+                raise ValueError(f"unknown field {key!r} (expected label, units, refines, named_by_sentence, "
+                                 "measure_words, or a language code such as en, zh)")
             if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
                 raise ValueError(f"{key}: keywords must be a list of strings")
         return self

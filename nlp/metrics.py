@@ -14,9 +14,13 @@ class Taxonomy:
         self.vague = {lang: {w.lower() for w in words} for lang, words in (vague or {}).items()}
         self._by_unit: dict[str, list[tuple[str, dict[str, list[str]]]]] = {}
         self.refined_by: dict[str, list[str]] = {}  # general key -> keys that name a kind of it
+        self.measures: dict[str, dict[str, str]] = {}  # language -> measure word -> the key it counts
         for key, entry in data.items():
             words = {lang: [w.lower() for w in v] for lang, v in entry.items()
-                     if lang not in ("label", "units", "refines", "named_by_sentence")}
+                     if lang not in ("label", "units", "refines", "named_by_sentence", "measure_words")}
+            for lang, measures in entry.get("measure_words", {}).items():
+                for m in measures:
+                    self.measures.setdefault(lang, {}).setdefault(m, key)
             for unit in entry["units"]:
                 self._by_unit.setdefault(unit, []).append((key, words))
             if entry.get("refines"):
@@ -37,7 +41,7 @@ class Taxonomy:
         return {k: v.get("label", k) for k, v in self.data.items()}
 
     def classify(self, counted: str | None, context: str, unit: str, lang: str, at: int | None = None,
-                 sentence: str = "") -> str | None:
+                 sentence: str = "", figure: str = "") -> str | None:
         """The metric of a figure: by what it counts, else by the words of its clause nearest to it.
 
         context is the figure's clause, `at` the figure's offset in it, `sentence` its whole sentence. Steps:
@@ -48,7 +52,10 @@ class Taxonomy:
         2. a general key (cooperating_enterprises) gives way to a kind of it that the clause names after the figure
            ("23家企业被认定为…产教融合型企业"), or, when the noun is only the general word (企业, enterprises) and
            the kind is `named_by_sentence`, that its sentence names ("…产教融合型企业名单，64家企业入选");
-        3. with no key from a vague noun (人数, 市级) or none at all, the keyword nearest the figure in its clause.
+        3. with no noun, or a vague one (人数, 市级), the key of the figure's measure word (`figure` is its text:
+           "市级96家" counts enterprises, of the kind its sentence names), else the keyword nearest the figure in
+           its clause.
+        In Chinese, as in English, the head comes last: of keys in "本科专业", the one ending nearest the end.
         """
         keys = self._by_unit.get(unit, [])
         by_key = {key: words.get(lang, []) for key, words in keys}
@@ -62,12 +69,15 @@ class Taxonomy:
                 w and counted_l.rfind(w) >= 0 and counted_l.rfind(w) + len(w) > head_start for w in by_key[k])}
             matched = [k for k in matched if k in at_head or any(
                 general in at_head for general, kinds in self.refined_by.items() if k in kinds)]
-            matched.sort(key=lambda k: self._head_distance(counted_l, by_key[k]))
+        if counted_l:
+            matched.sort(key=lambda k: self._head_distance(counted_l, by_key[k], lang))
         matched = [k for k in matched if not any(kind in matched for kind in self.refined_by.get(k, []))]
+        measure = next((k for m, k in self.measures.get(lang, {}).items() if figure.endswith(m)), None)
+        if not matched and measure in by_key and self.vague_noun(counted, lang):
+            matched = [measure]
         if matched:
             key = matched[0]
-            general_words = {w.rstrip("s") if lang != "zh" else w for w in by_key[key] if w}
-            generic = (counted_l.rstrip("s") if lang != "zh" else counted_l) in general_words
+            generic = self.generic(counted_l, key, lang)
             for kind in self.refined_by.get(key, []):
                 kind_words = by_key.get(kind, [])
                 if self._named_after(context_l, pos, kind_words) or (
@@ -86,6 +96,21 @@ class Taxonomy:
                         best = (d, key)
                     i = context_l.find(w, i + 1)
         return best[1] if best else None
+
+    def generic(self, counted: str | None, key: str, lang: str) -> bool:
+        """Whether the counted noun is only the key's general word, or nothing at all: a keyword that longer
+        keywords of the key or of its kinds contain (企业 in 产教融合型企业, school in vocational school),
+        not a kind of its own (技工学校)."""
+        if self.vague_noun(counted, lang):
+            return True
+
+        def norm(w: str) -> str:
+            w = w.strip().lower()
+            return w if lang == "zh" else w.rstrip("s")
+
+        word = norm(counted or "")
+        family = [norm(w) for k in (key, *self.refined_by.get(key, [])) for w in self.data[k].get(lang, []) if w]
+        return word in family and any(word in w and word != w for w in family)
 
     def vague_noun(self, counted: str | None, lang: str) -> bool:
         """No noun of its own to classify by: nothing, or only vague words and numbers ("national and 917
@@ -108,21 +133,22 @@ class Taxonomy:
                 continue
             if metric is None and self.vague_noun(counted, lang):
                 return prior
-            if metric is not None and prior in self.refined_by.get(metric, []):
+            if metric is not None and prior in self.refined_by.get(metric, []) and self.generic(counted, metric, lang):
                 return prior
             if prior == metric:
                 return metric
         return metric
 
     @staticmethod
-    def _head_distance(phrase: str, words: list[str]) -> tuple[int, int]:
+    def _head_distance(phrase: str, words: list[str], lang: str) -> tuple[int, int]:
         """(how far the keyword's last match ends before the phrase's head, minus its length): small is head-like."""
         best = (len(phrase) + 1, 0)
         for w in words:
             i = phrase.rfind(w) if w else -1
             if i >= 0:
                 # Up to "es" short of the end is still the head ("college" in "colleges"); then the longer keyword.
-                best = min(best, (max(0, len(phrase) - (i + len(w)) - 2), -len(w)))
+                slack = 0 if lang == "zh" else 2
+                best = min(best, (max(0, len(phrase) - (i + len(w)) - slack), -len(w)))
         return best
 
     @staticmethod

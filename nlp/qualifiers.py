@@ -32,7 +32,7 @@ from typing import Any
 
 from nlp.places import PlaceMatch
 
-CLAUSE_BREAK = re.compile(r"[,，;；:：!?！？]")
+CLAUSE_BREAK = re.compile(r"[,，;；:：!?！？]|——")
 
 
 @dataclass
@@ -73,7 +73,6 @@ def _nearest(matches: list[tuple[int, int, str]], start: int, end: int) -> str |
 
 
 PLAN_CUES = 4  # target cues in a text that make it a plan
-OPENING_CHARS = 70  # the longest opening clause that sets a year for what follows
 
 QUOTED = re.compile(r"《[^》\n]{0,80}》|“[^”\n]{0,80}”|\"[^\"\n]{0,80}\"")
 
@@ -95,6 +94,7 @@ class Qualifiers:
         self.relative = {k.lower(): v for k, v in cues["relative_years"].items()}
         self.relative_re = _cue_re(list(cues["relative_years"]), words)
         self.date_re = re.compile(cues["date_pattern"])
+        self.opening_chars = int(cues["opening_chars"])
         self.not_year_before = _cue_re(cues["not_year_before"], words)
         self.recognition = _cue_re(cues["recognition"], words)
         self.not_level_after = tuple(cues["not_level_after"])
@@ -250,12 +250,11 @@ class Qualifiers:
             found.append((m.start(), m.end(), "rel:" + m.group(0).lower()))
         return found
 
-    @staticmethod
-    def _opening(text: str, s0: int, before: int) -> tuple[int, int]:
+    def _opening(self, text: str, s0: int, before: int) -> tuple[int, int]:
         """The opening clause of a sentence or paragraph starting at s0, when it is short enough to be a
         setting ("In 2021,", "截至2014年底，") rather than a statement of its own."""
         first = CLAUSE_BREAK.search(text, s0, before)
-        return (s0, first.start()) if first and first.start() - s0 <= OPENING_CHARS else (s0, s0)
+        return (s0, first.start()) if first and first.start() - s0 <= self.opening_chars else (s0, s0)
 
     def _year(self, q: Qualified, text: str, start: int, end: int, sent: tuple[int, int], c0: int, c1: int) -> None:
         s0, s1 = sent

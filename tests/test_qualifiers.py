@@ -41,6 +41,32 @@ CASES = [
     ("专业点由39个增加至92个。", "92个", dict(aspect="total")),
     ("省级产教融合型企业第二批名单公布，25家企业入选。", "25家", dict(aspect="added")),
     ("2021年以来，全市累计投入资金8亿元。", "8亿元", dict(year=None, aspect="total")),
+    # What a figure counts, where the noun is not right after it.
+    ("The number of higher vocational colleges in the city was 14.", "14", dict(metric="higher_vocational_colleges")),
+    ("Weihai has 9 senior vocational schools, of which 3 schools are national models.", "3",
+     dict(metric="higher_vocational_colleges", level="national")),
+    ("Students of Weihai won 640 awards (210 national and 430 provincial).", "210", dict(metric="awards", level="national")),
+    ("Its 3.1 million people mostly live in the countryside.", "3.1 million", dict(metric=None)),
+    ("The colleges trained 20,000 people in new skills.", "20,000", dict(metric="trainees")),
+    ("8 of the 40 professional standards written by the college were adopted abroad.", "8", dict(metric=None)),
+    ("The city has invested 1.2 billion yuan in a new campus.", "1.2 billion yuan", dict(metric="investment_yuan")),
+    ("Last year the output value of the training bases reached 900 million yuan.", "900 million yuan",
+     dict(metric="output_value_yuan", year=2023)),
+    ("Partners of the school include:\n-\nA press fund of 5 million yuan\n-\nThe provincial skills centre", "5 million yuan",
+     dict(metric="funding_yuan")),
+    # A period, a paragraph's year, an event's date.
+    ("Since the beginning of this year, the college has signed agreements with 45 companies.", "45", dict(aspect="added")),
+    ("As of 2022, the province had 70 vocational schools. Also, 12 industrial colleges were running.", "12",
+     dict(year=2022, metric="industrial_colleges")),
+    ("Weihai's team won three gold medals at the national contest held in Jinan on May 18.", "three", dict(year=2024)),
+    ("已累计入库培育市级42家，另有3家国家级产教融合型企业。", "42家", dict(metric="integration_enterprises")),
+    ("今年新增8个校企共建的特色专业。", "8个", dict(metric="majors", aspect="added")),
+    ("全市共有本科专业36个。", "36个", dict(metric="majors")),
+    ("全市职业院校52所，其中中职学校30所、高职院校12所、技工学校10所。", "10所", dict(metric="vocational_schools")),
+    ("全市职业院校52所，其中中职学校30所、高职院校12所、技工学校10所。", "12所", dict(metric="higher_vocational_colleges")),
+    ("全市组建4个产教联盟。", "4个", dict(metric="education_groups")),
+    ("全市高职院校生均经费达到1.5万元。", "1.5万元", dict(aspect="per_year", metric="funding_yuan")),
+    ("9所职业院校扎根科教城——年均培养毕业生2万名。", "9所", dict(aspect="total")),
 ]
 
 
