@@ -9,13 +9,13 @@ charset-normalizer's reading of the bytes themselves.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 import charset_normalizer
-import trafilatura
-from htmldate import find_date
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, resolve_encoding
+
+from crawlers.main_text import main_text
+from crawlers.page_dates import first_day, page_date
 
 # Both libraries log an ERROR for every empty or binary page; for a crawler those are ordinary pages to skip.
 for _name in ("trafilatura", "htmldate"):
@@ -29,6 +29,8 @@ class ParsedPage:
     published: str | None
     text: str
     encoding: str
+    text_from: str = "trafilatura"  # trafilatura | selector | fallback | none
+    date_from: str | None = None  # selector | meta | line | url | htmldate | text
 
 
 def _detect(body: bytes) -> str | None:
@@ -82,28 +84,6 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return body.decode("gb18030", errors="replace"), "gb18030"
 
 
-DATE_PATTERNS = (
-    re.compile(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
-    re.compile(r"(?:Time|Date|Published|发布时间|时间|日期)\s*[:：]?\s*(20\d\d)[.\-/](\d{1,2})[.\-/](\d{1,2})"),
-)
-
-
-def find_published(html: str, text: str) -> str | None:
-    try:
-        found = find_date(html, outputformat="%Y-%m-%d", original_date=True, extensive_search=True)
-    except Exception:  # htmldate raises on pathological markup; a missing date is not fatal
-        found = None
-    if found:
-        return found
-    for pat in DATE_PATTERNS:
-        m = pat.search(text) or pat.search(html)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            if 1 <= mo <= 12 and 1 <= d <= 31:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
-
-
 def _select(html: str, selector: str, join: str = "\n") -> str | None:
     from parsel import Selector
 
@@ -124,31 +104,23 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
     """Main text, title and date; a source's own selectors, where given, take precedence."""
     html, enc = decode_html(body, content_type)
     selectors = selectors or {}
-    doc = None
-    if len(html.strip()) > 0:
-        try:
-            doc = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True,
-                                              favor_precision=True, with_metadata=True)
-        except Exception:  # trafilatura gives up on some pathological markup; the page then has no text
-            doc = None
-    text = ""
-    title = None
-    if doc is not None and not isinstance(doc, dict):
-        text = (doc.text or "").strip()
-        title = doc.title
+    found = main_text(html, url)
+    text, title, text_from = found.text, found.title, found.source
     body_sel, title_sel, date_sel = selectors.get("body"), selectors.get("title"), selectors.get("date")
     if body_sel:
-        text = _select(html, body_sel) or text
+        selected = _select(html, body_sel)
+        text, text_from = (selected, "selector") if selected else (text, text_from)
     if title_sel:
         title = _select(html, title_sel, " ") or title
     if title and text.split("\n", 1)[0].strip() == title.strip():
         text = text.split("\n", 1)[1].lstrip("\n") if "\n" in text else ""  # the headline repeated as first line
-    published = None
+    published, date_from = None, None
     if date_sel:
         raw = _select(html, date_sel, " ")
-        published = find_published("", raw) if raw else None
-        if raw and not published:
-            m = re.search(r"(20\d\d|19\d\d)[.\-/年](\d{1,2})[.\-/月](\d{1,2})", raw)
-            published = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
-    published = published or find_published(html, text)
-    return ParsedPage(url=url, title=title, published=published, text=text, encoding=enc)
+        published = first_day(raw) if raw else None
+        date_from = "selector" if published else None
+    if not published:
+        dated = page_date(html, url, title)
+        published, date_from = (dated.day, dated.source) if dated else (None, None)
+    return ParsedPage(url=url, title=title, published=published, text=text, encoding=enc, text_from=text_from,
+                      date_from=date_from)

@@ -1,6 +1,8 @@
 """Page parsing shared by the crawler and `cityfacts parse`: decoding, main text, date."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 
@@ -76,8 +78,30 @@ def test_source_selectors_take_precedence():
     assert page.text == "淄博市新建产业学院12个。\n校企共建实训基地40个。"
 
 
-def test_dates_from_chinese_and_time_lines():
-    from crawlers.parse import find_published
+def _page(head: str, body: str) -> bytes:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode()
 
-    assert find_published("", "发布时间：2023年10月16日 09:30") == "2023-10-16"
-    assert find_published("", "Author:Qilu.com Time:2022.07.29") == "2022-07-29"
+
+COPYRIGHT = "<div class='foot'>版权所有 © 2026 某市人民政府 发布日期：2026年01月01日 ICP备12345678号</div>"
+ARTICLE = "<p>威海市新建实训基地12个，校企共建专业30个，带动就业1200人。</p>" * 3
+
+
+@pytest.mark.parametrize("head,body,url,day,source", [
+    ("<meta name='PubDate' content='2023-10-16 09:30'>", "<h1>标题</h1>" + ARTICLE + COPYRIGHT, None, "2023-10-16", "meta"),
+    ("", "<h1>威海市新建实训基地</h1><div>2019-06-12 09:15更新 来源：威海日报</div>" + ARTICLE + COPYRIGHT, None,
+     "2019-06-12", "line"),
+    ("", "<h1>威海市新建实训基地</h1><div>时间：2018年3月7日10:42 字号：大 中 小</div>" + ARTICLE, None, "2018-03-07", "line"),
+    ("", "<h1>Weihai opens 12 bases</h1><p>Author: staff | Time: 2022.07.29</p><p>Weihai opened 12 bases.</p>", None,
+     "2022-07-29", "line"),
+    ("", "<h1>标题</h1>" + ARTICLE + COPYRIGHT, "http://gov.example/art/2021/3/9/art_1_2.html", "2021-03-09", "url"),
+    ("", "<h1>标题</h1>" + ARTICLE + COPYRIGHT, "http://gov.example/col/t20240302_123.html", "2024-03-02", "url"),
+])
+def test_dates_from_the_page_itself(head, body, url, day, source):
+    """The date beside the title, the CMS's meta tag or the URL; never the footer's copyright line."""
+    page = parse_page(_page(head, body), url)
+    assert (page.published, page.date_from) == (day, source)
+
+
+def test_a_footer_date_is_not_the_page_date():
+    page = parse_page(_page("", "<h1>标题</h1>" + ARTICLE + COPYRIGHT), "http://x/a.html")
+    assert page.published != "2026-01-01"
