@@ -128,5 +128,45 @@ def main_text(html: str, url: str | None) -> MainText:
             if candidate and _size(candidate) >= _rules()["min_share"] * _size(reader) and _size(candidate) > _size(text):
                 text, source = candidate, name
                 break
+    text = _without_layout(text, _link_texts(tree))
     title = _title(tree, title)
     return MainText(text, title, source if text else "none")
+
+
+def _link_texts(tree: Any) -> set[str]:
+    return {t for t in (" ".join(a.text_content().split()) for a in tree.iter("a")) if t}
+
+
+def _linky(cell: str, links: set[str]) -> bool:
+    """Mostly link text (a menu, a breadcrumb) or nothing but separators."""
+    bare = re.sub(r"[\s|>»›/\\·•-]+", "", cell)
+    if not bare:
+        return True
+    linked = sum(len(re.sub(r"\s+", "", t)) for t in links if t in cell)
+    return linked >= 0.5 * len(bare)
+
+
+def _without_layout(text: str, links: set[str]) -> str:
+    """trafilatura's text without the page's layout tables: rows of menus and empty cells go; a row that
+    holds the article in one long cell keeps that cell. Data tables (short cells that are not links, such as
+    a table of figures) stay as they are."""
+    long_cell = _rules()["long_cell_chars"]
+    out = []
+    furniture = [w.lower() for w in _rules()["furniture"]]
+    for line in text.split("\n"):
+        if len(line) < 300 and any(w in line.lower() for w in furniture):
+            continue  # a copyright or ICP line
+        if not line.startswith("|"):
+            if not (len(line) < 200 and _linky(line, links) and not re.search(r"[。！？.!?]\W*$", line)):
+                out.append(line)
+            continue
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        filled = [c for c in cells if c]
+        if not filled or all(_linky(c, links) for c in filled):
+            continue
+        long = [c for c in filled if len(c) >= long_cell]
+        if long:
+            out.extend(long)
+        else:
+            out.append(line)
+    return "\n".join(out).strip()

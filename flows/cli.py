@@ -285,7 +285,8 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
             continue
         page = parse_page(body, url)
         rec = {"path": p, "url": url, "title": page.title, "published": page.published,
-               "lang": detect_lang(page.text), "text": page.text}
+               "lang": detect_lang(page.text), "text": page.text, "text_from": page.text_from,
+               "date_from": page.date_from}
         if as_json:
             write_json_lines([rec])
         else:

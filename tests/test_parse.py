@@ -105,3 +105,44 @@ def test_dates_from_the_page_itself(head, body, url, day, source):
 def test_a_footer_date_is_not_the_page_date():
     page = parse_page(_page("", "<h1>标题</h1>" + ARTICLE + COPYRIGHT), "http://x/a.html")
     assert page.published != "2026-01-01"
+
+
+MALFORMED = """<html><head><title>威海市新建实训基地12个 - 威海市人民政府</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/x">政务公开</a>
+<h1>威海市新建实训基地12个
+<div class="info">发布时间：2024-05-06 来源：威海日报
+<p>今年以来，威海市新建实训基地12个，校企共建专业30个，带动就业1200人。
+<p>全市职业院校与企业合作，累计培育产教融合型企业45家，其中省级18家。
+<div class="foot">版权所有 威海市人民政府
+</body></html>"""
+
+
+def test_a_malformed_page_keeps_its_text_and_title():
+    """Unclosed tags and the body inside the <h1>: a reader sees the text, so the page is not stored empty."""
+    page = parse_page(MALFORMED.encode(), "http://gov.example/art/2024/5/6/art_1_2.html")
+    assert "威海市新建实训基地12个，校企共建专业30个" in page.text
+    assert "累计培育产教融合型企业45家" in page.text
+    assert page.title == "威海市新建实训基地12个"
+    assert page.published == "2024-05-06"
+    assert page.text_from != "trafilatura" and "版权所有" not in page.text
+
+
+def test_a_cms_body_container_is_a_fallback():
+    body = ("<html><body><div id='zoom'><span>威海市新建实训基地12个，校企共建专业30个，带动就业1200人。</span>"
+            "<span>全市累计培育产教融合型企业45家，其中省级18家，国家级3家，带动企业投入资金2.5亿元。</span></div>"
+            + "".join(f"<div><a href='/n{i}'>导航链接{i}号栏目</a></div>" for i in range(40)) + "</body></html>")
+    page = parse_page(body.encode(), "http://gov.example/a.html")
+    assert "全市累计培育产教融合型企业45家" in page.text
+    assert "导航链接" not in page.text
+
+
+def test_layout_tables_go_and_data_tables_stay():
+    nav = "".join(f"<td><a href='/c{i}'>栏目{i}</a></td>" for i in range(8))
+    article = "今年以来，威海市新建实训基地12个，校企共建专业30个，带动就业1200人，累计培育产教融合型企业45家，其中省级18家。" * 2
+    data = "<table><tr><th>区县</th><th>实训基地</th></tr><tr><td>环翠区</td><td>12个</td></tr><tr><td>文登区</td><td>9个</td></tr></table>"
+    body = (f"<html><body><table><tr>{nav}</tr><tr><td colspan=8><h1>威海市产教融合</h1><p>{article}</p>{data}"
+            f"<p>{article}</p></td></tr></table></body></html>")
+    page = parse_page(body.encode(), "http://gov.example/a.html")
+    assert "新建实训基地12个" in page.text
+    assert "栏目3" not in page.text
+    assert "文登区" in page.text and "9个" in page.text
