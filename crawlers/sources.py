@@ -50,6 +50,26 @@ class Selectors(BaseModel):
         return sel
 
 
+class JsonList(BaseModel):
+    """A list served as JSON: in a script variable of the list page, or from an endpoint with a {page} number."""
+
+    model_config = ConfigDict(extra="forbid")
+    endpoint: str | None = None  # e.g. https://site/api/news?page={page}
+    variable: str | None = Field(None, pattern=r"^[A-Za-z_$][\w$]*$")  # e.g. newsList in `var newsList = [...]`
+    items: str = ""  # dotted path to the list in the JSON ("data.list"); "" when the JSON is the list
+    url: str = "url"  # field of an item holding the article's URL (dotted path)
+    date: str | None = None  # field holding its date, if any (lets --since skip old items)
+    first_page: int = Field(1, ge=0)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> JsonList:
+        if not self.endpoint and not self.variable:
+            raise ValueError("json_list needs an endpoint (with {page}) or a script variable")
+        if self.endpoint and "{page}" not in self.endpoint:
+            raise ValueError(f"json_list.endpoint needs a {{page}} placeholder: {self.endpoint!r}")
+        return self
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +87,16 @@ class Source(BaseModel):
     refetch_days: float | None = Field(None, ge=0)
     politeness: Politeness = Field(default_factory=Politeness)
     untested: bool = False
+    # How its column pages list articles and further pages (crawlers/list_shapes.py): auto detects hanweb
+    # (jpage/dataproxy), trs (createPageHTML) or plain html; json needs json_list.
+    list_shape: Literal["auto", "html", "hanweb", "trs", "json"] = "auto"
+    json_list: JsonList | None = None
+    # List pages (or list requests) followed per start URL, the first included.
+    max_list_pages: int = Field(20, ge=1, le=10_000)
+    # Stop paging a column once a whole list page brings no article that is not already stored.
+    stop_paging_when_seen: bool = True
+    # The CMS family the source was checked against (a loopback replica in tests/), for the bundled list.
+    family: Literal["hanweb", "trs", "html", "json"] | None = None
     # A crawl still running after this many seconds is stopped; the pages it fetched are kept.
     crawl_timeout_s: float = Field(6 * 3600, gt=0)
     # Origin to store URLs under when the address crawled is temporary (a
@@ -91,6 +121,12 @@ class Source(BaseModel):
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         return pattern
+
+    @model_validator(mode="after")
+    def _json_list(self) -> Source:
+        if self.list_shape == "json" and self.json_list is None:
+            raise ValueError("list_shape: json needs a json_list (endpoint or variable, and the item fields)")
+        return self
 
     @model_validator(mode="after")
     def _domains(self) -> Source:

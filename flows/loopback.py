@@ -29,6 +29,12 @@ class LoopbackSite:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                """A form post (a CMS's list endpoint): its body is on the handler as `form_body`."""
+                length = int(self.headers.get("Content-Length") or 0)
+                self.form_body = self.rfile.read(min(length, 1_000_000)).decode("utf-8", "replace")
+                self.do_GET()
+
             def log_message(self, *args: Any) -> None:
                 pass
 

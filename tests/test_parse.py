@@ -1,11 +1,10 @@
 """Page parsing shared by the crawler and `cityfacts parse`: decoding, main text, date."""
 from __future__ import annotations
 
-import pytest
-
 import json
 import subprocess
 
+import pytest
 from conftest import CLI_PROCESS
 
 from crawlers.parse import decode_html, parse_page

@@ -2,9 +2,14 @@
 
 A source says which URLs are articles (`article_pattern`) and which are
 list pages to follow (`follow_pattern`); both are regular expressions on
-absolute URLs. RSS/Atom feeds and sitemaps give article URLs directly, with
-dates that let `--since` skip old entries before fetching them. Article
-URLs already stored (the `seen` set, canonical form) are not fetched again;
+absolute URLs in their canonical form (under `canonical_origin` when the
+source has one). Column pages are read by their shape (crawlers/list_shapes.py:
+plain links and pagers, Hanweb records and dataproxy paging, TRS
+createPageHTML paging, JSON lists), bounded by `max_list_pages` per start
+URL and, by default, no further once a whole list page brings no article
+that is not already stored. RSS/Atom feeds and sitemaps give article URLs
+directly, with dates that let `--since` skip old entries before fetching
+them. Article URLs already stored (the `seen` set) are not fetched again;
 list pages, feeds and sitemaps are revisited every run.
 """
 from __future__ import annotations
@@ -25,6 +30,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
+from crawlers import list_shapes
 from crawlers.spool import Alias, Failure, Page
 
 
@@ -46,8 +52,9 @@ def _date_of(raw: str | None) -> date | None:
 
 
 FAILURES_STAT = "cityfacts/failures"
-# Every <a href> of a list page, absolute, whatever its extension (the source's patterns decide what to follow).
-LINKS = LinkExtractor(tags=("a",), attrs=("href",), canonicalize=False, unique=True, deny_extensions=[])
+# Every <a href> and <area href> of a list page, absolute, whatever its extension (the source's patterns decide
+# what to follow).
+LINKS = LinkExtractor(tags=("a", "area"), attrs=("href",), canonicalize=False, unique=True, deny_extensions=[])
 
 
 class ReportSpider(scrapy.Spider):
@@ -65,12 +72,22 @@ class ReportSpider(scrapy.Spider):
         self.seen: set[str] = seen if seen is not None else set()
         self.since = date.fromisoformat(since) if since else None
         self.canonical = self.source.get("canonical_origin")
-        urls = self.source["start_urls"] + self.source.get("feeds", []) + self.source.get("sitemaps", [])
+        self.json_list: dict[str, Any] | None = self.source.get("json_list")
+        endpoint = [self.json_list["endpoint"]] if self.json_list and self.json_list.get("endpoint") else []
+        urls = self.source["start_urls"] + self.source.get("feeds", []) + self.source.get("sitemaps", []) + endpoint
         self.origins = {urlsplit(u)._replace(path="", query="", fragment="").geturl() for u in urls}
+        self.shape: str = self.source.get("list_shape") or "auto"
+        self.max_list_pages: int = int(self.source.get("max_list_pages") or 20)
+        self.stop_when_seen: bool = bool(self.source.get("stop_paging_when_seen", True))
+        self._list_urls: dict[str, set[str]] = {}  # start URL (column) -> the list pages requested for it
 
     async def start(self) -> Any:
         for url in self.source["start_urls"]:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, dont_filter=True)
+            self._list_urls.setdefault(url, {url})
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, dont_filter=True,
+                                 meta={"list_page": 1, "column": url})
+        if self.json_list and self.json_list.get("endpoint"):
+            yield self._json_page(int(self.json_list.get("first_page", 1)), {"list_page": 0, "column": "json"})
         for url in self.source.get("feeds", []):
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, dont_filter=True)
         for url in self.source.get("sitemaps", []):
@@ -85,8 +102,11 @@ class ReportSpider(scrapy.Spider):
                     return self.canonical + url[len(origin):]
         return url
 
+    def is_article(self, url: str) -> bool:
+        return url.startswith(("http://", "https://")) and bool(self.article_re.search(self.canonical_url(url)))
+
     def _article_request(self, url: str, published: date | None = None) -> scrapy.Request | None:
-        if not url.startswith(("http://", "https://")) or not self.article_re.search(url):
+        if not self.is_article(url):
             return None
         if self.since and published and published < self.since:
             return None
@@ -94,21 +114,140 @@ class ReportSpider(scrapy.Spider):
             return None
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed)
 
+    def _more(self, response: Response, new: int) -> bool:
+        """Whether to page on after this list page: while its column is within `max_list_pages`, and (by
+        default) only while pages bring articles that are not stored yet."""
+        requested = self._list_urls.get(response.meta.get("column", ""), set())
+        return len(requested) < self.max_list_pages and (new > 0 or not self.stop_when_seen)
+
+    def _claim(self, response: Response, url: str) -> bool:
+        """Count a further list page against its column's bound; False when over it or already asked."""
+        requested = self._list_urls.setdefault(response.meta.get("column", ""), set())
+        if url in requested or len(requested) >= self.max_list_pages:
+            return False
+        requested.add(url)
+        return True
+
+    def _list_request(self, url: str, response: Response, **meta: Any) -> scrapy.Request | None:
+        if not self._claim(response, url):
+            return None
+        return scrapy.Request(url, callback=self.parse_list, errback=self.failed,
+                              meta={"list_page": int(response.meta.get("list_page", 1)) + 1,
+                                    "column": response.meta.get("column", ""), **meta})
+
+    def _articles(self, urls: Any, counter: list[int]) -> Iterator[scrapy.Request]:
+        for url in urls:
+            req = self._article_request(url.split("#")[0])
+            if req is not None:
+                counter[0] += 1
+                yield req
+
     def parse_list(self, response: Response) -> Iterator[Any]:
-        if self.article_re.search(response.url):
+        if self.is_article(response.url):
             yield from self.parse_article(response)
         if not isinstance(response, TextResponse):  # binary: no links
             return
-        for link in LINKS.extract_links(response):
-            url = link.url.split("#")[0]
-            if not url.startswith(("http://", "https://")):
-                continue
-            if self.article_re.search(url):
-                req = self._article_request(url)
+        text = response.text
+        shape = list_shapes.detect(text) if self.shape == "auto" else self.shape
+        new = [0]
+        links = [link for link in LINKS.extract_links(response) if link.url.startswith(("http://", "https://"))]
+        yield from self._articles((link.url for link in links), new)
+        if shape == "hanweb":
+            yield from self._articles(list_shapes.hanweb_records(text, response.url), new)
+        if self.json_list and self.json_list.get("variable"):
+            payload = list_shapes.script_variable(text, self.json_list["variable"])
+            yield from self._json_articles(payload, response.url, new)
+        more = self._more(response, new[0])
+        if shape == "hanweb" and "trs_pages" not in response.meta:
+            paging = list_shapes.hanweb_paging(text)
+            first = len(list_shapes.hanweb_records(text, response.url))
+            if paging and more:
+                req = self._hanweb_request(response, paging, first + 1)
                 if req is not None:
                     yield req
-            elif self.follow_re and self.follow_re.search(url):
-                yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
+        if shape == "trs":
+            pages = response.meta.get("trs_pages")
+            if pages is None:
+                pages = list_shapes.trs_pages(text, response.url)
+            at = int(response.meta.get("trs_at", -1)) + 1
+            nxt = self._list_request(pages[at], response, trs_pages=pages, trs_at=at) if more and at < len(pages) else None
+            if nxt is not None:
+                yield nxt
+        # Plain pagers and followed lists, in every shape (a Hanweb column can link index_2.html too).
+        if more:
+            for link in links:
+                url = link.url.split("#")[0]
+                if self.is_article(url):
+                    continue
+                if (self.follow_re and self.follow_re.search(self.canonical_url(url))) or \
+                        list_shapes.is_pager(link.text, url, response.url):
+                    req = self._list_request(url, response)
+                    if req is not None:
+                        yield req
+
+    def _hanweb_request(self, response: Response, paging: dict[str, Any], start: int) -> scrapy.Request | None:
+        """The next dataproxy.jsp call: the column's ajaxParam as form data, the record range in the query (both
+        ways, as sites differ in which they read)."""
+        per = int(paging["perpage"])
+        end = start + 3 * per - 1  # jpage asks for three pages' records at a time
+        query = f"startrecord={start}&endrecord={end}&perpage={per}"
+        url = response.urljoin(paging["url"]) + ("&" if "?" in paging["url"] else "?") + query
+        form = {str(k): str(v) for k, v in paging["params"].items()}
+        if not self._claim(response, url):
+            return None
+        return scrapy.FormRequest(url, formdata=form, callback=self.parse_hanweb, errback=self.failed,
+                                  meta={"list_page": int(response.meta.get("list_page", 1)) + 1,
+                                        "column": response.meta.get("column", ""), "hanweb": paging,
+                                        "next_start": end + 1}, dont_filter=True)
+
+    def parse_hanweb(self, response: Response) -> Iterator[Any]:
+        """A dataproxy.jsp answer: its records, then the next range until totalrecord is reached."""
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        new = [0]
+        records = list_shapes.hanweb_records(text, response.url)
+        yield from self._articles(records, new)
+        paging = response.meta["hanweb"]
+        total = list_shapes.hanweb_total(text) or paging.get("total")
+        start = int(response.meta["next_start"])
+        if records and self._more(response, new[0]) and (total is None or start <= total):
+            req = self._hanweb_request(response, paging, start)
+            if req is not None:
+                yield req
+
+    def _json_page(self, page: int, meta: dict[str, Any]) -> scrapy.Request | None:
+        """A page of the JSON endpoint, counted against the endpoint's own bound ("json" column)."""
+        assert self.json_list is not None
+        url = self.json_list["endpoint"].replace("{page}", str(page))
+        requested = self._list_urls.setdefault("json", set())
+        if url in requested or len(requested) >= self.max_list_pages:
+            return None
+        requested.add(url)
+        return scrapy.Request(url, callback=self.parse_json, errback=self.failed, dont_filter=True,
+                              meta={"list_page": int(meta.get("list_page", 0)) + 1, "column": "json", "json_page": page})
+
+    def _json_articles(self, payload: Any, base: str, counter: list[int]) -> Iterator[scrapy.Request]:
+        assert self.json_list is not None
+        for url, day in list_shapes.json_items(payload, self.json_list.get("items") or "", self.json_list.get("url") or "url",
+                                               self.json_list.get("date"), base):
+            req = self._article_request(url, _date_of(day))
+            if req is not None:
+                counter[0] += 1
+                yield req
+
+    def parse_json(self, response: Response) -> Iterator[Any]:
+        """One page of a JSON list endpoint; the next page while this one had items (and, by default, new ones)."""
+        try:
+            payload = json.loads(response.body)
+        except ValueError as exc:
+            yield self.failure(response.url, f"not JSON: {exc}"[:500])
+            return
+        new = [0]
+        yield from self._json_articles(payload, response.url, new)
+        items = list_shapes.dig(payload, (self.json_list or {}).get("items") or "")
+        if isinstance(items, list) and items and self._more(response, new[0]):
+            req = self._json_page(int(response.meta["json_page"]) + 1, response.meta)
+            if req is not None:
+                yield req
 
     # (entry, its link, its date) in RSS 2.0 and in Atom, namespace-agnostic.
     FEED_SHAPES = (
