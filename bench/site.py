@@ -65,4 +65,5 @@ class GeneratedSite(LoopbackSite):
     def sources_yaml(self) -> str:
         return (f"sources:\n  - name: generated\n    start_urls: ['{self.url}/list/1.html']\n"
                 f"    article_pattern: '/a/\\d+\\.html$'\n    follow_pattern: '/list/\\d+\\.html$'\n    lang: auto\n"
+                f"    max_list_pages: {self.n // PER_LIST + 1}\n"
                 f"    politeness: {{download_delay: 0, autothrottle: false, concurrency_per_domain: 16}}\n")
