@@ -26,6 +26,7 @@ from nlp.places import PlaceMatch
 from nlp.qualifiers import Qualified, Qualifiers
 from nlp.records import Fact
 from nlp.resources import Resources, load_resources
+from nlp.scripts import to_simplified
 from nlp.segments import BodyEnd
 
 for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("facts", None), ("main_city", None)):
@@ -40,6 +41,15 @@ def doc_text(doc: Doc) -> str:
     text = doc.user_data.get("cityfacts_text")
     if text is None:
         text = doc.user_data["cityfacts_text"] = doc.text
+    return text
+
+
+def match_text(doc: Doc) -> str:
+    """The text the rules match on: traditional characters read as simplified (nlp/scripts.py), each at its
+    own offset, so what is reported is sliced from doc_text."""
+    text = doc.user_data.get("cityfacts_match")
+    if text is None:
+        text = doc.user_data["cityfacts_match"] = to_simplified(doc_text(doc))
     return text
 
 
@@ -61,22 +71,22 @@ class BodyComponent(Component):
         self.body_end = BodyEnd(self.res.markers)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.body_end = self.body_end(doc_text(doc))
+        doc._.body_end = self.body_end(match_text(doc))
         return doc
 
 
 class PlacesComponent(Component):
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        found = self.res.gazetteer.find(text[:body_limit(doc)], self.rules.code)
-        doc._.places = [(m.start, m.end, m.text, m.place.adcode) for m in found]
+        found = self.res.gazetteer.find(match_text(doc)[:body_limit(doc)], self.rules.code)
+        doc._.places = [(m.start, m.end, text[m.start:m.end], m.place.adcode) for m in found]
         return doc
 
 
 class OrgsComponent(Component):
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        doc._.orgs = [(s, e, name, text[s:e]) for s, e, name in self.rules.orgs(doc, text, body_limit(doc))]
+        doc._.orgs = [(s, e, name, text[s:e]) for s, e, name in self.rules.orgs(doc, match_text(doc), body_limit(doc))]
         return doc
 
 
@@ -106,7 +116,7 @@ class FiguresComponent(Component):
         return bool(found) and found[0].start == 0 and found[-1].end >= len(counted.rstrip("市省县区 "))
 
     def __call__(self, doc: Doc) -> Doc:
-        text, rules, gaz = doc_text(doc), self.rules, self.res.gazetteer
+        original, text, rules, gaz = doc_text(doc), match_text(doc), self.rules, self.res.gazetteer
         limit = body_limit(doc)
         org_spans = [(s, e) for s, e, _, _ in (doc._.orgs or [])]
         places = [PlaceMatch(s, e, t, gaz.by_code[code]) for s, e, t, code in (doc._.places or [])]
@@ -131,7 +141,7 @@ class FiguresComponent(Component):
                 unit = "people"
             if not (0 <= c.value <= self.caps.get(unit, float("inf"))) or c.value != c.value:
                 continue  # absurd for its unit (1e30 yuan): not a figure anyone reported
-            sentence = text[sent[0]:sent[1]].strip()
+            sentence = original[sent[0]:sent[1]].strip()
             if facts and facts[-1].sentence == sentence and facts[-1].unit == unit and self._elided(counted):
                 # "济南市56家，青岛市48家" / "Jinan has 56 such enterprises, Qingdao 48": the noun is not repeated
                 counted = facts[-1].counted
@@ -150,12 +160,13 @@ class FiguresComponent(Component):
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),
                 unit=unit, approx=c.approx, counted=counted, metric=metric,
-                city=city, start=c.start, end=c.end, text=text[c.start:c.end], sentence=sentence,
+                city=city, start=c.start, end=c.end, text=original[c.start:c.end], sentence=sentence,
                 status=q.status, aspect=q.aspect, level=q.level, year=q.year, scope=q.scope, part=q.part,
             ))
             extra.append({"year_offset": q.year_offset, "target_year": q.target_year})
         doc._.facts = [{**asdict(f), **x} for f, x in zip(facts, extra, strict=True)]
         doc.user_data.pop("cityfacts_text", None)
+        doc.user_data.pop("cityfacts_match", None)
         return doc
 
 

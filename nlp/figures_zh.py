@@ -77,11 +77,16 @@ class ChineseFigures:
         return candidates(self, text, limit)
 
 
+# A short quotation (“六个龙江”, “五个一”): a name or slogan, whose numerals are not figures.
+SLOGAN = re.compile(r"[“\"「『][^”\"」』\n]{1,10}[”\"」』]")
+
+
 def candidates(rules: ChineseFigures, text: str, limit: int | None = None) -> list[Candidate]:
     lex = rules.lex
     norm = to_halfwidth(text)
     end_limit = len(norm) if limit is None else limit
     blocked = _blocked_spans(rules, norm[:end_limit])
+    slogans = [m.span() for m in SLOGAN.finditer(norm, 0, end_limit)]
     time_after = sorted(lex["time_after"], key=len, reverse=True)
     labels = lex["label_before"]
     out: list[Candidate] = []
@@ -126,8 +131,10 @@ def candidates(rules: ChineseFigures, text: str, limit: int | None = None) -> li
                     continue
         if not is_digits and cls in lex["place_classifiers"] and len(num) > 2:
             continue
-        if not is_digits and cls == "大" and num not in "一二两三四五六七八九十":
-            continue
+        if cls == "大" and not tail.startswith("类"):
+            continue  # 四大经济, 十大产业, 十九大: a framework's or a congress's name; 18大类 counts categories
+        if not is_digits and any(qs < ns and ne <= qe for qs, qe in slogans):
+            continue  # “六个龙江”, “两融合、三提升”: a slogan in quotation marks
         if not is_digits and num[0] in "万亿千百" and ns > 0 and (norm[ns - 1] in "余多" or norm[ns - 1].isdigit()):
             continue  # the tail of "3000余万元", read whole elsewhere
         value = parse_zh(num)

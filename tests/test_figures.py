@@ -222,3 +222,36 @@ def test_packaged_taxonomy_has_the_promised_keys():
             "students", "teachers", "cooperating_enterprises", "education_groups", "industrial_colleges",
             "funding_yuan", "investment_yuan", "awards", "projects", "trainees", "employment_rate"} <= keys
     assert all(entry.get("zh") for entry in taxonomy.values()), "every key has Chinese keywords"
+
+
+@pytest.mark.parametrize("text", [
+    "全市职业教育走出了一条新路径，形成了一道亮丽的风景线。",
+    "这是一场深刻的变革，也是一份沉甸甸的答卷。",
+    "一组数字见证了一股强大的力量。",
+    "全市着力发展四大经济，打造九大产业集群和十大新兴产业。",
+    "围绕建设“五个威海”，落实“两融合、三提升”要求。",
+    "全省实施三名工程，职校毕业生一次就业率保持高位。",
+])
+def test_chinese_articles_and_slogans_are_not_figures(extractor, text):
+    """一 + measure word as an article, N大 frameworks, quoted slogans, a programme named with 名."""
+    assert facts(extractor, text, "zh") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("威海市建成一个国家级实训基地。", ("一个", 1, None, "count", None)),
+    ("两家企业入选。", ("两家", 2, None, "count", None)),
+    ("学校开设专业18大类。", ("18大", 18, None, "count", None)),
+])
+def test_chinese_real_counts_stay(extractor, text, expected):
+    assert facts(extractor, text, "zh") == [expected]
+
+
+def test_traditional_characters_read_as_simplified_with_original_offsets(extractor):
+    text = "威海市建成示範實訓中心9個，投入資金450萬元，開設招生專業42個，總投資25.38億元。"
+    ex = extractor.extract(text, "zh")
+    got = {f.text: (f.value, f.unit, f.metric) for f in ex.facts}
+    assert got == {"9個": (9, "count", "training_bases"), "450萬元": (4_500_000, "yuan", "funding_yuan"),
+                   "42個": (42, "count", "majors"), "25.38億元": (2_538_000_000, "yuan", "investment_yuan")}
+    for f in ex.facts:
+        assert text[f.start:f.end] == f.text, "offsets point into the original text"
+    assert ex.facts[0].city == "Weihai"

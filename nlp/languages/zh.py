@@ -41,6 +41,11 @@ class Rules(LanguageRules):
         if counted is None:
             # The classifier is itself the noun: 六部门, 十个城市.
             counted = next((n for n in self.noun_classifiers if written.endswith(n)), None)
+        if cand.words and written.lstrip("近约超逾").startswith("一") and cand.value == 1 and cand.unit == "count" \
+                and self.res.taxonomy.classify(counted, "", "count", self.code, figure=written) is None:
+            return None  # 一道风景线, 一份答卷, 一场变革: an article, not a count (一个国家级基地 counts)
+        if cand.words and cand.unit == "people" and counted and not self.is_people(counted):
+            return None  # 三名工程: a programme's name, not three people
         return counted, cand.unit
 
     def orgs(self, doc: Doc, text: str, limit: int) -> list[tuple[int, int, str]]:
