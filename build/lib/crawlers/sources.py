@@ -1,0 +1,213 @@
+"""The sources file: which sites to crawl and how, validated with pydantic.
+
+Errors name the file, the field path and, where the YAML has one, the line:
+`sources.yaml:7: sources[0].article_pattern: invalid regular expression ...`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; str() is the one-line message for the user."""
+
+
+class Politeness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    download_delay: float = Field(0.5, ge=0)
+    autothrottle: bool = True
+    concurrency_per_domain: int = Field(2, ge=1, le=16)
+    timeout_s: float = Field(30, gt=0, le=600)
+    retries: int = Field(2, ge=0, le=10)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=10_000)
+
+
+class Selectors(BaseModel):
+    """CSS or XPath (starting with / or ( ) for sites where generic extraction is not enough."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    date: str | None = None
+    body: str | None = None
+
+    @field_validator("title", "date", "body")
+    @classmethod
+    def _valid(cls, sel: str | None) -> str | None:
+        if sel is not None:
+            from parsel import Selector
+
+            try:
+                probe = Selector(text="<html></html>")
+                probe.xpath(sel) if sel.lstrip().startswith(("/", "(")) else probe.css(sel)
+            except Exception as exc:  # parsel raises several types for a bad expression
+                raise ValueError(f"invalid selector {sel!r}: {exc}") from None
+        return sel
+
+
+class JsonList(BaseModel):
+    """A list served as JSON: in a script variable of the list page, or from an endpoint with a {page} number."""
+
+    model_config = ConfigDict(extra="forbid")
+    endpoint: str | None = None  # e.g. https://site/api/news?page={page}
+    variable: str | None = Field(None, pattern=r"^[A-Za-z_$][\w$]*$")  # e.g. newsList in `var newsList = [...]`
+    items: str = ""  # dotted path to the list in the JSON ("data.list"); "" when the JSON is the list
+    url: str = "url"  # field of an item holding the article's URL (dotted path)
+    date: str | None = None  # field holding its date, if any (lets --since skip old items)
+    first_page: int = Field(1, ge=0)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> JsonList:
+        if not self.endpoint and not self.variable:
+            raise ValueError("json_list needs an endpoint (with {page}) or a script variable")
+        if self.endpoint and "{page}" not in self.endpoint:
+            raise ValueError(f"json_list.endpoint needs a {{page}} placeholder: {self.endpoint!r}")
+        return self
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
+    start_urls: list[str] = Field(min_length=1)
+    article_pattern: str
+    follow_pattern: str | None = None
+    lang: Literal["en", "zh", "auto"] = "auto"
+    allowed_domains: list[str] = Field(default_factory=list)
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    selectors: Selectors = Field(default_factory=Selectors)
+    keywords: list[str] = Field(default_factory=list)
+    # Fetch stored report pages again after this many days (pages that change); default: once only.
+    refetch_days: float | None = Field(None, ge=0)
+    politeness: Politeness = Field(default_factory=Politeness)
+    untested: bool = False
+    # How its column pages list articles and further pages (crawlers/list_shapes.py): auto detects hanweb
+    # (jpage/dataproxy), trs (createPageHTML) or plain html; json needs json_list.
+    list_shape: Literal["auto", "html", "hanweb", "trs", "json"] = "auto"
+    json_list: JsonList | None = None
+    # List pages (or list requests) followed per start URL, the first included.
+    max_list_pages: int = Field(20, ge=1, le=10_000)
+    # Stop paging a column once a whole list page brings no article that is not already stored.
+    stop_paging_when_seen: bool = True
+    # The CMS family the source was checked against (a loopback replica in tests/), for the bundled list.
+    family: Literal["hanweb", "trs", "html", "json"] | None = None
+    # A crawl still running after this many seconds is stopped; the pages it fetched are kept.
+    crawl_timeout_s: float = Field(6 * 3600, gt=0)
+    # Origin to store URLs under when the address crawled is temporary (a
+    # mirror, or a local server on a random port): keeps keys stable across runs.
+    canonical_origin: str | None = Field(None, pattern=r"^https?://[^/\s]+$")
+
+    @field_validator("start_urls", "feeds", "sitemaps")
+    @classmethod
+    def _http_only(cls, urls: list[str]) -> list[str]:
+        for u in urls:
+            parsed = urlparse(u)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError(f"not an http(s) URL: {u!r}")
+        return urls
+
+    @field_validator("article_pattern", "follow_pattern")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _json_list(self) -> Source:
+        if self.list_shape == "json" and self.json_list is None:
+            raise ValueError("list_shape: json needs a json_list (endpoint or variable, and the item fields)")
+        return self
+
+    @model_validator(mode="after")
+    def _domains(self) -> Source:
+        if not self.allowed_domains:
+            self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls + self.feeds + self.sitemaps})
+        return self
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Who runs this crawler: goes into the User-Agent so site owners can reach you.
+    contact: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> SourcesFile:
+        names = [s.name for s in self.sources]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate source name(s): {', '.join(sorted(dup))}")
+        return self
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == key), None)
+            if found is None:
+                return line
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(top level)"
+
+
+def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> list[Source]:
+    """Read and validate a sources file; `{name}` in start URLs is filled from variables."""
+    return load_sources_file(path, variables).sources
+
+
+def load_sources_file(path: str | Path, variables: dict[str, str] | None = None) -> SourcesFile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SourcesError(f"{path}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SourcesError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise SourcesError(f"{path}: expected a mapping with a 'sources:' list at the top level")
+    if variables:
+        for src in data.get("sources") or []:
+            for key in ("start_urls", "feeds", "sitemaps"):
+                if isinstance(src, dict) and isinstance(src.get(key), list):
+                    src[key] = [u.format(**variables) if isinstance(u, str) else u for u in src[key]]
+    try:
+        return SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(root, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        where = f":{line}" if line else ""
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SourcesError(f"{path}{where}: {_loc_text(loc)}: {msg}{more}") from None

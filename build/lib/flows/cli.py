@@ -1,0 +1,462 @@
+"""The `cityfacts` command line: each command parses its options and calls one library function.
+
+Commands that orchestrate a crawl (`demo`, `run`, `crawl`, `schedule`) go
+through Prefect; commands that only read or compute (`extract`, `parse`,
+`sql`, `compare`, ...) call the library directly and never import Prefect,
+which would cost seconds of start-up for nothing. Heavy imports (spaCy,
+trafilatura, Prefect) happen inside the commands that need them.
+
+Every error a user can act on (flows/errors.py USER_ERRORS) is turned into
+one `error: ...` line and exit status 1 in one place, CityfactsGroup.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from flows.errors import USER_ERRORS, CliError
+from pipeline.db import DEFAULT_DB
+
+console = Console(stderr=True)
+out = Console()
+
+
+def error_line(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+class CityfactsGroup(TyperGroup):
+    """The one handler: a user error anywhere below becomes one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            error_line(str(exc))
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=CityfactsGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Track what Chinese cities report about production-education integration (产教融合).")
+sources_app = typer.Typer(help="Inspect and check sources files.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Status(StrEnum):
+    actual = "actual"
+    target = "target"
+
+
+class Aspect(StrEnum):
+    total = "total"
+    added = "added"
+    per_year = "per_year"
+
+
+class Level(StrEnum):
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+    county = "county"
+
+
+class Scope(StrEnum):
+    city = "city"
+    part = "part"
+
+
+Db = Annotated[str, typer.Option("--db", help="DuckDB file to use.")]
+SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
+Since = Annotated[str | None, typer.Option("--since", help="Skip reports published before this day (YYYY-MM-DD).")]
+Only = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable); default: all in the file.")]
+OutFormat = Annotated[Format, typer.Option("--format", help="Output format.")]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")]
+
+
+def bundled_sources() -> Path:
+    return Path(str(resources.files("crawlers").joinpath("data", "sources_cn.yaml")))
+
+
+def checked_date(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise CliError(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def progress_bar(label: str) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+def run_with_progress(label: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call fn(..., progress=callback) with a progress bar that the callback moves."""
+    with progress_bar(label) as progress:
+        bar = progress.add_task(label, total=None)
+        return fn(*args, progress=lambda done, total: progress.update(bar, completed=done, total=total), **kwargs)
+
+
+def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None) -> None:
+    from flows.output import emit as render
+
+    render(columns, rows, fmt, title=title, console=out)
+
+
+def write_json_lines(records: list[dict[str, Any]]) -> None:
+    for r in records:
+        sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def _run(sources: Path, db: str, extract_articles: bool, since: str | None, only: list[str] | None,
+         variables: dict[str, str] | None = None) -> None:
+    from flows.runs import describe, run_sources
+
+    result = run_with_progress("extracting", run_sources, sources, db, variables, extract_articles,
+                               checked_date(since, "--since"), only)
+    console.print(describe(result), soft_wrap=True)
+
+
+@app.command()
+def demo(db: Db = DEFAULT_DB) -> None:
+    """Serve the bundled demo news site on 127.0.0.1, crawl, extract and load it, then compare the cities."""
+    from flows.demo_server import DemoSite
+
+    sources = Path(str(resources.files("flows").joinpath("demo_site", "sources.yaml")))
+    with DemoSite() as site:
+        console.print(f"demo site serving at {site.url}")
+        _run(sources, db, True, None, None, {"demo": site.url})
+    compare(db=db)
+
+
+@app.command()
+def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None) -> None:
+    """Crawl the configured sources, store new pages, extract new or changed reports, load the facts."""
+    _run(sources, db, True, since, source)
+
+
+@app.command()
+def crawl(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None) -> None:
+    """Crawl the configured sources and store the raw pages, without extracting (see `reextract`)."""
+    _run(sources, db, False, since, source)
+
+
+@app.command()
+def reextract(db: Db = DEFAULT_DB,
+              sources: Annotated[Path | None, typer.Option(
+                  "--sources", help="Sources file, for per-source selectors, keywords and language.")] = None,
+              everything: Annotated[bool, typer.Option("--all", help="Re-extract every stored page, not only stale ones.")] = False,
+              since: Since = None) -> None:
+    """Rebuild articles and facts from the stored raw pages, without fetching (after an extractor update)."""
+    from crawlers.sources import load_sources
+    from flows.work import extract_stored
+
+    srcs = load_sources(sources) if sources else None
+    counts = run_with_progress("re-extracting", extract_stored, db, srcs, everything, checked_date(since, "--since"))
+    console.print(f"re-extracted {counts['articles']} articles, {counts['facts']} facts "
+                  f"({counts['irrelevant']} pages failed their keyword filter)")
+
+
+@app.command()
+def schedule(cron: Annotated[str, typer.Option("--cron", help='Cron expression, e.g. "0 6 * * *" (06:00 daily, server time zone).')],
+             sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (default: the bundled real sources).")] = None,
+             db: Db = DEFAULT_DB,
+             name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "cityfacts-scheduled",
+             since: Since = None) -> None:
+    """Run the crawl on a cron schedule: serves a deployment against PREFECT_API_URL, or a Prefect server it starts.
+
+    Prefect's temporary API never fires cron schedules, so this command keeps a real server: the one
+    PREFECT_API_URL names, else a local `prefect server start` it manages and stops on exit.
+    To use a work pool instead, see prefect.yaml (`prefect deploy`).
+    """
+    from crawlers.sources import load_sources
+    from flows.schedule import serve
+
+    path = sources or bundled_sources()
+    load_sources(path)
+    serve(cron, path, Path(db), name, checked_date(since, "--since"), announce=lambda m: console.print(m, soft_wrap=True))
+
+
+@sources_app.command("check")
+def sources_check(path: Annotated[Path, typer.Argument(help="Sources YAML file to validate.")]) -> None:
+    """Validate a sources file; a mistake is one line naming the file, line and field."""
+    from crawlers.sources import load_sources_file
+
+    cfg = load_sources_file(path)
+    out.print(f"{path}: {len(cfg.sources)} sources OK"
+              + ("" if cfg.contact else " (no `contact:` set: the User-Agent will not say how to reach you)"))
+
+
+@sources_app.command("list")
+def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (default: the bundled real sources).")] = None,
+                 db: Db = DEFAULT_DB) -> None:
+    """The configured sources, with what the database knows of their last crawl."""
+    from crawlers.sources import load_sources_file
+    from pipeline.queries import source_stats
+    from pipeline.readonly import sandboxed
+
+    path = sources or bundled_sources()
+    cfg = load_sources_file(path)
+    stats: dict[str, tuple[int, Any]] = {}
+    if Path(db).exists():
+        with sandboxed(db) as con:
+            stats = source_stats(con)
+    rows = [(s.name, s.lang, ", ".join(s.allowed_domains), len(s.start_urls) + len(s.feeds) + len(s.sitemaps),
+             "untested" if s.untested else "tested", *stats.get(s.name, (0, None))) for s in cfg.sources]
+    emit(["source", "lang", "domains", "entry points", "status", "pages stored", "last fetched"], rows, "table",
+         title=str(path))
+
+
+@app.command()
+def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, or - for standard input.")],
+            as_json: AsJson = False,
+            lang: Annotated[str | None, typer.Option("--lang", help="Force en or zh instead of detecting.")] = None,
+            published: Annotated[str | None, typer.Option(
+                "--published", help="The reports' publication date (YYYY-MM-DD): dates 'last year' and tells "
+                                    "a target whose year has passed.")] = None) -> None:
+    """Extract figures (with what kind of figure each is), cities and organisations from plain-text reports."""
+    from flows.inputs import read_text
+    from nlp.extract import Extractor
+
+    if lang not in (None, "en", "zh"):
+        raise CliError(f"--lang: expected en or zh, got {lang!r}")
+    texts: list[tuple[str, str]] = []
+    errors = 0
+    for p in paths:
+        try:
+            texts.append((p, read_text(p)))
+        except (OSError, ValueError) as exc:
+            errors += 1
+            error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")
+    published = checked_date(published, "--published")
+    results = Extractor().extract_many([t for _, t in texts], [lang] * len(texts), published=[published] * len(texts))
+    for (p, _), ex in zip(texts, results, strict=True):
+        if isinstance(ex, Exception):
+            errors += 1
+            error_line(f"{p}: {ex}")
+        elif as_json:
+            write_json_lines([{"path": p, **ex.to_json()}])
+        else:
+            out.print(f"[bold]{p}[/]: {ex.lang}, main city {ex.main_city}, cities {', '.join(ex.cities) or '-'}")
+            emit(["text", "value", "unit", "approx", "counted", "metric", "city", "status", "aspect", "level", "year", "scope"],
+                 [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city, f.status, f.aspect, f.level, f.year,
+                   f.scope if f.scope == "city" else f"part: {f.part or '?'}") for f in ex.facts], "table")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw bytes), or - for standard input.")],
+          url: Annotated[str | None, typer.Option("--url", help="The page's URL (only with one page).")] = None,
+          as_json: AsJson = False) -> None:
+    """Main text, title and date of saved HTML pages, read exactly as the crawler reads them."""
+    from crawlers.parse import parse_page
+    from flows.inputs import read_bytes
+    from nlp.segments import detect_lang
+
+    if url and len(paths) > 1:
+        raise CliError("--url applies to one page; got several")
+    errors = 0
+    for p in paths:
+        try:
+            body = read_bytes(p)
+        except OSError as exc:
+            errors += 1
+            error_line(f"{p}: {exc.strerror or exc}")
+            continue
+        page = parse_page(body, url)
+        rec = {"path": p, "url": url, "title": page.title, "published": page.published,
+               "lang": detect_lang(page.text), "text": page.text, "text_from": page.text_from,
+               "date_from": page.date_from}
+        if as_json:
+            write_json_lines([rec])
+        else:
+            out.print(f"[bold]{page.title or p}[/] ({page.published or 'no date'}, {rec['lang']})\n{page.text}\n")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(query: Annotated[str, typer.Argument(help="A SELECT statement.")], db: Db = DEFAULT_DB,
+        fmt: OutFormat = Format.table) -> None:
+    """Run a read-only SQL query over the facts (see `cityfacts schema` for the tables and views)."""
+    from pipeline.queries import run_query
+    from pipeline.readonly import check_query, sandboxed
+
+    check_query(query)
+    with sandboxed(db) as con:
+        columns, rows = run_query(con, query)
+    emit(columns, rows, fmt.value)
+
+
+def rule_files() -> Any:
+    """The rule files extraction uses: the packaged ones, with $CITYFACTS_TAXONOMY's taxonomy if set."""
+    import os
+
+    from nlp.resources import load_resources
+
+    return load_resources(taxonomy=os.environ.get("CITYFACTS_TAXONOMY") or None)
+
+
+def metric_labels() -> dict[str, str]:
+    return dict(rule_files().taxonomy.labels())
+
+
+def canonical_city(name: str) -> str:
+    return str(rule_files().gazetteer.canonical_city(name))
+
+
+@app.command()
+def compare(db: Db = DEFAULT_DB,
+            metric: Annotated[list[str] | None, typer.Option("--metric", help="Metric key (repeatable); default: the most reported.")] = None,
+            cities: Annotated[str | None, typer.Option("--cities", help="Comma-separated city names (English or Chinese).")] = None,
+            as_of: Annotated[str | None, typer.Option("--as-of", help="Latest values reported on or before this day (YYYY-MM-DD).")] = None,
+            fmt: Annotated[Format, typer.Option("--format", help="table, csv, or json (one city per line, with evidence).")] = Format.table,
+            top: Annotated[int, typer.Option("--top", help="How many metrics when none is given.")] = 5,
+            status: Annotated[Status, typer.Option("--status", help="actual figures, or targets (plans, goals).")] = Status.actual,
+            aspect: Annotated[Aspect, typer.Option("--aspect", help="total (a stock), added (new in a period), "
+                                                                      "or per_year (a yearly rate or flow).")] = Aspect.total,
+            level: Annotated[Level | None, typer.Option("--level", help="Only figures of this recognition level "
+                                                                         "(default: totals of all levels).")] = None,
+            scope: Annotated[Scope, typer.Option("--scope", help="city: for the whole city; part: for a district, "
+                                                                    "a school, a project.")] = Scope.city,
+            year: Annotated[int | None, typer.Option("--year", help="Only figures that refer to this year.")] = None) -> None:
+    """Cities side by side, like with like: the latest value of each metric, its date, its sources.
+
+    By default every cell is an actual, city-wide total of all levels; a target, an addition, a yearly figure,
+    one level's subset or a district's count is never put in its place (the cell stays empty). The options
+    choose another slice; every format says which slice it shows.
+    """
+    from pipeline.compare import Slice, compare_grid, compare_long
+    from pipeline.compare import compare as compare_rows
+    from pipeline.readonly import sandboxed
+
+    labels = metric_labels()
+    unknown = [m for m in metric or [] if m not in labels]
+    if unknown:
+        raise CliError(f"--metric: unknown metric {', '.join(unknown)} (known: {', '.join(labels)})")
+    city_list = [canonical_city(c) for c in cities.split(",") if c.strip()] if cities else None
+    as_of = checked_date(as_of, "--as-of")
+    slc = Slice(str(status), str(aspect), str(level) if level else None, str(scope), year)
+    with sandboxed(db) as con:
+        metrics, rows = compare_rows(con, metric or None, city_list, top, as_of, slc)
+    if fmt == Format.json:
+        write_json_lines([{**r, "slice": slc.as_dict()} for r in rows])
+        return
+    if fmt == Format.csv:
+        emit(*compare_long(metrics, rows, slc), "csv")
+        return
+    columns, grid = compare_grid(metrics, rows, labels, readable=True)
+    title = (f"Cities compared: latest value per metric (date reported, sources) — {slc.describe()}"
+             + (f", as of {as_of}" if as_of else ""))
+    emit(columns, grid, fmt.value, title=title)
+
+
+@app.command()
+def city(name: Annotated[str, typer.Argument(help="City name, English or Chinese (Jinan, 济南, 济南市).")], db: Db = DEFAULT_DB,
+         fmt: OutFormat = Format.table) -> None:
+    """One city's profile over time: every figure reported about it, by metric and date."""
+    from pipeline.compare import city_profile, profile_grid
+    from pipeline.readonly import sandboxed
+
+    resolved = canonical_city(name)
+    with sandboxed(db) as con:
+        rows = city_profile(con, resolved)
+    if not rows:
+        raise CliError(f"no facts about {resolved!r} in {db}")
+    if fmt == Format.json:
+        write_json_lines([{"city": resolved, **r} for r in rows])
+    elif fmt == Format.csv:
+        emit(list(rows[0]), [tuple(r.values()) for r in rows], "csv")
+    else:
+        emit(*profile_grid(rows, metric_labels()), "table", title=f"{resolved}: {len(rows)} facts")
+
+
+@app.command()
+def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to write one file per table into.")],
+           fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+           db: Db = DEFAULT_DB) -> None:
+    """Export every table and view (facts, latest_facts, articles, ...) as Parquet or CSV files."""
+    from pipeline.db import reader
+    from pipeline.export import export as write_files
+
+    if fmt not in ("parquet", "csv"):
+        raise CliError(f"--format: expected parquet or csv, got {fmt!r}")
+    with reader(db) as con:
+        try:
+            counts = write_files(con, out_dir, fmt)
+        except OSError as exc:
+            raise CliError(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    console.print(f"wrote {len(counts)} files to {out_dir}: " + ", ".join(f"{t} ({n})" for t, n in counts.items()),
+                  soft_wrap=True)
+
+
+@app.command()
+def report(out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+           db: Db = DEFAULT_DB) -> None:
+    """One self-contained HTML report: bar charts per metric, trends, and the evidence for every number."""
+    from pipeline.readonly import sandboxed
+    from pipeline.report import build
+
+    with sandboxed(db) as con:
+        page = build(con, metric_labels())
+    try:
+        out_file.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{out_file}: cannot write: {exc.strerror or exc}") from None
+    console.print(f"wrote {out_file} ({len(page) // 1024} KiB); open it in any browser, no network needed")
+
+
+@app.command("schema")
+def schema_cmd(db: Annotated[str | None, typer.Option("--db", help="Describe this database (default: a fresh, empty one).")] = None) -> None:
+    """The tables and views, with what every column means (Markdown)."""
+    from pipeline.docs import schema_markdown
+
+    sys.stdout.write(schema_markdown(db))
+
+
+@app.command("eval")
+def eval_(folder: Annotated[Path, typer.Argument(help="Folder of NAME.txt + NAME.gold.json pairs.")],
+          lang: Annotated[str | None, typer.Option("--lang", help="Score only en or zh documents.")] = None,
+          details: Annotated[bool, typer.Option("--details", help="List misses, extras and wrong cities per document.")] = False,
+          as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False) -> None:
+    """Score extraction against labelled reports (precision, recall, F1, city and main-city accuracy)."""
+    from nlp.evaluation import score_dir, summary
+
+    scores = score_dir(folder, lang=lang)
+    total = summary(scores)
+    if as_json:
+        write_json_lines([{"summary": total, "documents": [s.__dict__ for s in scores]}])
+        return
+    emit(["doc", "lang", "gold", "pred", "matched", "city ok", "main city", "gold main"],
+         [(s.name, s.lang, s.gold, s.predicted, s.matched, s.city_ok, s.main_city, s.main_city_gold) for s in scores],
+         "table")
+    if details:
+        for s in scores:
+            for kind, items in (("missed", s.misses), ("extra", s.extras), ("wrong city", s.wrong_city)):
+                for item in items:
+                    out.print(f"{s.name} {kind}: {item}", highlight=False)
+    emit(list(total), [tuple(total.values())], "table")
+
+
+def main() -> None:  # pragma: no cover
+    app()

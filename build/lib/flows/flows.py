@@ -1,0 +1,98 @@
+"""Prefect flows: crawl -> load pages -> extract -> load facts, with retries and run history.
+
+Runs against Prefect's temporary local API by default, or the server named
+by PREFECT_API_URL. The database is opened for writing only inside the load
+tasks, so readers are shut out for a load alone, never for a crawl or an
+extraction.
+"""
+from pathlib import Path
+from typing import Any
+
+from flows.prefect_env import configure
+
+configure()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from crawlers.sources import Source, load_sources_file  # noqa: E402
+from flows import work  # noqa: E402
+
+# Inputs are large (raw pages) or live objects (progress callbacks): caching them would cost more than it saves,
+# and a crawl's result is never the same twice.
+
+
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def crawl_task(sources: list[Any], workdir: str, seen: set[str], since: str | None, contact: str | None,
+               settings: dict[str, Any] | None) -> work.CrawlResult:
+    result = work.crawl(sources, Path(workdir), seen, since, contact, settings)
+    get_run_logger().info("crawled: %d requests, %d new article pages, %d failures",
+                          result.requests, len(result.pages), len(result.failures))
+    return result
+
+
+@task(name="load-pages", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def load_pages_task(db: str, sources: list[Any], result: work.CrawlResult, run: Any) -> dict[str, int]:
+    counts = work.load_pages(db, sources, result, run)
+    get_run_logger().info("stored pages: %s", counts)
+    return counts
+
+
+@task(name="extract-and-load", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def extract_task(db: str, sources: list[Any], since: str | None, run_id: str, progress: Any = None) -> dict[str, int]:
+    counts = work.extract_stored(db, sources, since=since, progress=progress, run_id=run_id)
+    get_run_logger().info("extracted and loaded: %s", counts)
+    return counts
+
+
+@flow(name="cityfacts-source", log_prints=True)
+def source_flow(source_config: dict[str, Any], db: str, workdir: str, since: str | None = None,
+                contact: str | None = None, crawl_settings: dict[str, Any] | None = None,
+                progress: Any = None) -> dict[str, Any]:
+    """One source: crawl it, store its new pages, extract them, load the facts. Its own crawl_runs row.
+
+    The source arrives as a plain dict (JSON, like every flow parameter Prefect records) and is validated here.
+    """
+    source = Source.model_validate(source_config)
+    run = work.new_run([source])
+    seen = work.seen_urls(db, source.refetch_days)
+    result = crawl_task([source], workdir, seen, since, contact, crawl_settings)
+    counts = load_pages_task(db, [source], result, run)
+    extracted = extract_task(db, [source], since, run.run_id, progress)
+    return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures),
+            **counts, **extracted}
+
+
+@flow(name="cityfacts-run", log_prints=True)
+def run_flow(sources_file: str, db: str = "cityfacts.duckdb", variables: dict[str, str] | None = None,
+             workdir: str | None = None, progress: Any = None, extract_articles: bool = True,
+             since: str | None = None, only: list[str] | None = None,
+             crawl_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every source in the file, one sub-flow each, under one lock on the database."""
+    config = load_sources_file(sources_file, variables)
+    sources = [s for s in config.sources if not only or s.name in only]
+    workdir = workdir or str(Path(db).resolve().parent / ".cityfacts-work")
+    totals: dict[str, Any] = {"requests": 0, "failed": 0, "pages": 0, "new": 0, "changed": 0, "unchanged": 0,
+                              "articles": 0, "facts": 0, "irrelevant": 0}
+    run_ids = []
+    with work.run_lock(db):
+        for source in sources:
+            if extract_articles:
+                result = source_flow(source.model_dump(), db, workdir, since, config.contact, crawl_settings, progress)
+            else:
+                result = crawl_only_flow(source.model_dump(), db, workdir, since, config.contact, crawl_settings)
+            run_ids.append(result["run_id"])
+            for key in totals:
+                totals[key] += result.get(key, 0)
+    return {"run_id": ",".join(run_ids), "runs": run_ids, **totals}
+
+
+@flow(name="cityfacts-crawl-source", log_prints=True)
+def crawl_only_flow(source_config: dict[str, Any], db: str, workdir: str, since: str | None = None,
+                    contact: str | None = None, crawl_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Crawl one source and store its pages; extraction waits for `run` or `reextract`."""
+    source = Source.model_validate(source_config)
+    run = work.new_run([source])
+    result = crawl_task([source], workdir, work.seen_urls(db, source.refetch_days), since, contact, crawl_settings)
+    counts = load_pages_task(db, [source], result, run)
+    return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures), **counts}

@@ -1,0 +1,253 @@
+"""The steps of a run as plain functions: crawl in a child process, load pages, extract, load facts.
+
+Prefect tasks (flows/flows.py) wrap these; keeping them free of Prefect lets
+`cityfacts reextract`, `extract`, `parse` and the tests call the same code
+without paying for an orchestration API. The database is opened for writing
+only inside `pipeline.db.writer` blocks, one short transaction each.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawlers import spool
+from crawlers.parse import parse_page
+from crawlers.sources import Source
+from crawlers.spool import read_spool
+from flows.errors import RunError, RunInProgress
+from nlp.extract import Extractor
+from pipeline import db as store_db
+from pipeline import load, queries
+
+Progress = Callable[[int, int], None]
+log = logging.getLogger("cityfacts")
+BATCH = 200
+
+
+_held_locks: dict[str, int] = {}
+
+
+@contextmanager
+def run_lock(db: str | Path) -> Iterator[None]:
+    """Hold `<db>.lock` for a whole run so a second run fails fast instead of racing the first.
+
+    Re-entrant within a process: the CLI takes it before starting Prefect (so a refused run says so in
+    one line, not in a failed flow's traceback) and the flow takes it again for served runs.
+    """
+    path = Path(f"{db}.lock").resolve()
+    key = str(path)
+    if _held_locks.get(key):
+        _held_locks[key] += 1
+        try:
+            yield
+        finally:
+            _held_locks[key] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise RunInProgress(f"{db}: another run is in progress (lock {path}); wait for it to finish") from None
+    _held_locks[key] = 1
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        _held_locks.pop(key, None)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+@dataclass
+class CrawlResult:
+    pages: list[load.PageRecord]
+    failures: list[dict[str, str]]
+    requests: int
+    complete: bool
+    aliases: dict[str, str] = field(default_factory=dict)
+    status: str = "completed"  # completed | incomplete | timeout
+    log: str = ""  # the crawl process's stderr (tail)
+
+
+def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
+    """URLs not to fetch again; with refetch_days, pages fetched longer ago than that are fetched again."""
+    if not Path(db).exists():
+        return set()
+    with store_db.reader(db, wait_s=10) as con:
+        return queries.seen_page_urls(con, refetch_days) if "pages" in store_db.table_names(con) else set()
+
+
+LOG_TAIL = 20_000
+
+
+def _run_child(cmd: list[str], timeout_s: float, log_file: Path) -> tuple[int | None, str]:
+    """(exit code, or None when it ran out of time and was killed; its stderr's tail)."""
+    with log_file.open("w+b") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        try:
+            code: int | None = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            code = None
+        except BaseException:  # Ctrl-C or a cancelled flow: the crawl goes with it
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    return code, text[-LOG_TAIL:]
+
+
+def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | None = None,
+          contact: str | None = None, settings: dict[str, Any] | None = None) -> CrawlResult:
+    """Run Scrapy in a child process (its reactor cannot restart) and read back its spool.
+
+    A crawl that runs past its sources' `crawl_timeout_s` is killed; what it had fetched is kept and the
+    run is marked `timeout`. A crawl that crashes is an error; either way its stderr is kept in the result.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    src_file = workdir / f"sources-{tag}.json"
+    seen_file = workdir / f"seen-{tag}.txt"
+    spool_file = workdir / f"spool-{tag}.jsonl"
+    log_file = workdir / f"crawl-{tag}.log"
+    src_file.write_text(json.dumps([s.model_dump() for s in sources]), encoding="utf-8")
+    seen_file.write_text("\n".join(sorted(seen)), encoding="utf-8")
+    cmd = [sys.executable, "-m", "crawlers.run", "--sources", str(src_file), "--spool", str(spool_file),
+           "--seen", str(seen_file)]
+    if since:
+        cmd += ["--since", since]
+    if contact:
+        cmd += ["--contact", contact]
+    if settings:
+        cmd += ["--settings", json.dumps(settings)]
+    timeout_s = max(s.crawl_timeout_s for s in sources) if sources else 60.0
+    try:
+        code, log_text = _run_child(cmd, timeout_s, log_file)
+        if code not in (0, None):
+            tail = (log_text.strip().splitlines() or ["no output"])[-1]
+            raise RunError(f"crawl failed (exit {code}): {tail}")
+        result = CrawlResult([], [], 0, False, log=log_text)
+        for rec in read_spool(spool_file):
+            if isinstance(rec, spool.Page):
+                result.pages.append(load.PageRecord(rec.url, rec.source, rec.fetched_at, rec.status, rec.content_type or "",
+                                                    rec.body))
+            elif isinstance(rec, spool.Alias):
+                result.aliases[rec.alias] = rec.url
+            elif isinstance(rec, spool.Failure):
+                result.failures.append({"url": rec.url, "reason": rec.reason})
+            elif isinstance(rec, spool.Summary):
+                result.requests, result.complete = rec.requests, True
+        if code is None:
+            result.status = "timeout"
+            result.log += f"\ncityfacts: crawl stopped after {timeout_s:g} s (crawl_timeout_s); {len(result.pages)} pages kept\n"
+        elif not result.complete:
+            result.status = "incomplete"
+        return result
+    finally:
+        for f in (src_file, seen_file, spool_file, log_file):
+            f.unlink(missing_ok=True)
+
+
+def relevant(text: str, keywords: list[str]) -> bool:
+    """A page passes its source's keyword filter (no keywords: every page does)."""
+    if not keywords:
+        return True
+    low = text.lower()
+    return any(k.lower() in low for k in keywords)
+
+
+def extract_pages(pages: list[queries.StoredPage], sources: dict[str, Source], extractor: Extractor,
+                  since: str | None = None) -> tuple[list[load.ArticleRecord], list[str]]:
+    """Parse and extract stored pages: (articles, URLs that fail their source's keyword filter).
+
+    Pages with no main text (empty, binary, all chrome) are judged irrelevant too; pages dated
+    before `since` are left unjudged, for a later run without it.
+    """
+    kept, irrelevant = [], []
+    for p in pages:
+        src = sources.get(p.source)
+        selectors = src.selectors.model_dump() if src else None
+        page = parse_page(p.body, p.url, p.content_type, selectors)
+        if not page.text.strip():
+            irrelevant.append(p.url)
+            continue
+        if since and page.published and page.published < since:
+            continue
+        if not relevant(f"{page.title or ''}\n{page.text}", src.keywords if src else []):
+            irrelevant.append(p.url)
+            continue
+        kept.append((p, page))
+    hints = [sources[p.source].lang if p.source in sources and sources[p.source].lang != "auto" else None for p, _ in kept]
+    out = []
+    for (p, page), ex in zip(kept, extractor.extract_many([pg.text for _, pg in kept], hints,
+                                                                 published=[pg.published for _, pg in kept]), strict=True):
+        if isinstance(ex, Exception):
+            log.warning("%s: not extracted: %s", p.url, ex)
+            irrelevant.append(p.url)
+            continue
+        out.append(load.ArticleRecord(p.url, p.source, page.title, page.published, page.text, p.content_hash, ex))
+    return out, irrelevant
+
+
+def extract_stored(db: str | Path, sources: list[Source] | None = None, everything: bool = False,
+                   since: str | None = None, progress: Progress | None = None, run_id: str | None = None,
+                   extractor: Extractor | None = None) -> dict[str, int]:
+    """Extract the stored pages that need it, in batches: read-only to read, one short write per batch."""
+    if not Path(db).exists():
+        return {"articles": 0, "facts": 0, "irrelevant": 0}
+    by_name = {s.name: s for s in sources or []}
+    with store_db.reader(db, wait_s=30) as con:
+        urls = queries.pages_to_extract(con, everything, list(by_name) if sources else None)
+    extractor = extractor or Extractor()
+    totals = {"articles": 0, "facts": 0, "irrelevant": 0}
+    done = 0
+    if progress:
+        progress(0, len(urls))
+    for i in range(0, len(urls), BATCH):
+        chunk = urls[i:i + BATCH]
+        with store_db.reader(db, wait_s=30) as con:
+            pages = queries.read_pages(con, chunk)
+        articles, irrelevant = extract_pages(pages, by_name, extractor, since)
+        store_db.fault_point("extract")
+        with store_db.writer(db, wait_s=30) as con:
+            counts = load.load_articles(con, articles, irrelevant, run_id)
+        for k in totals:
+            totals[k] += counts[k]
+        done += len(chunk)
+        if progress:
+            progress(done, len(urls))
+    return totals
+
+
+def new_run(sources: list[Source]) -> load.RunRecord:
+    return load.RunRecord(run_id=uuid.uuid4().hex[:16], started_at=datetime.now(UTC),
+                           sources=[s.name for s in sources])
+
+
+def load_pages(db: str | Path, sources: list[Source], result: CrawlResult, run: load.RunRecord) -> dict[str, int]:
+    run.requests = result.requests
+    run.failures = result.failures
+    run.status = result.status
+    run.crawl_log = result.log or None
+    with store_db.writer(db, wait_s=30) as con:
+        load.save_sources(con, [s.model_dump() for s in sources])
+        return load.load_pages(con, result.pages, run, result.aliases)

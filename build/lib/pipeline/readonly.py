@@ -1,0 +1,55 @@
+"""Read-only access for analysts: queries cannot change the database or touch anything outside it.
+
+Three locks, each enough alone for what it covers: DuckDB's read-only mode
+(no writes to the file), disabled external access (no ATTACH, COPY TO,
+INSTALL, reading other files), and a statement check that names what was
+refused before DuckDB sees it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipeline.db import connect
+from pipeline.queries import QueryError
+
+ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA"}
+
+
+class QueryRefused(QueryError):
+    pass
+
+
+def check_query(query: str) -> None:
+    try:
+        statements = duckdb.connect().extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"query failed: {str(exc).splitlines()[0]}") from None
+    if not statements:
+        raise QueryRefused("empty query")
+    for st in statements:
+        kind = st.type.name
+        if kind not in ALLOWED:
+            kind = "INSTALL/LOAD" if kind == "LOAD" else kind
+            raise QueryRefused(f"refused: {kind} statements are not allowed; the database is opened read-only for queries "
+                               f"(only SELECT, EXPLAIN and PRAGMA)")
+
+
+def open_read_only(db: str | Path, wait_s: float = 5.0) -> duckdb.DuckDBPyConnection:
+    con = connect(db, read_only=True, wait_s=wait_s)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@contextmanager
+def sandboxed(db: str | Path, wait_s: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection with external access off, closed after the block."""
+    con = open_read_only(db, wait_s)
+    try:
+        yield con
+    finally:
+        con.close()
