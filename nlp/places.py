@@ -70,7 +70,10 @@ class Gazetteer:
         self._en_upper_re = re.compile(rf"(?<![A-Za-z])({'|'.join(re.escape(n) for n in sorted(self._en_upper, key=len, reverse=True))})(?![A-Za-z])")
 
     def city_of(self, place: Place) -> Place:
-        """The place a fact about `place` belongs to: its prefecture city, or itself."""
+        """The place a fact about `place` belongs to: a district's or county's prefecture city; a county-level
+        city is a city of its own (Yiwu's figures are Yiwu's, not Jinhua's)."""
+        if place.level == "county_city":
+            return place
         if place.city_adcode and place.city_adcode in self.by_code:
             return self.by_code[place.city_adcode]
         return place

@@ -294,7 +294,7 @@ class Qualifiers:
             q.scope = "part"  # "38 million yuan for three colleges", "支持…等3所院校": those who receive it
             return
         subject = [p for p in places if c0 <= p.start and p.end <= start]
-        if subject and subject[-1].place.level in ("district", "county_city"):
+        if subject and subject[-1].place.level == "district":
             q.scope, q.part = "part", subject[-1].place.name_en
             return
         opening = [o for o in orgs if s0 <= o[0] <= s0 + 3 and o[1] <= start and not o[2].endswith(self.city_bodies)]

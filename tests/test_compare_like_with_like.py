@@ -19,7 +19,7 @@ REPORTS = {
            "Weifang has 410 training bases. This year the city added 35 new training bases, and among them are "
            "6 national-level demonstration training bases."),
     "a2": ("Weifang plans", "2024-05-20",
-           "Weifang plans to build 60 more training bases by 2026. Shouguang County built 22 training bases."),
+           "Weifang plans to build 60 more training bases by 2026. Weifang Vocational College built 22 training bases."),
     "a3": ("潍坊市产教融合", "2024-04-02",
            "潍坊市现有产教融合型企业95家。今年新增产教融合型企业18家，其中国家级产教融合型企业3家。"),
     "b1": ("Linyi vocational education", "2024-02-15",
@@ -73,7 +73,7 @@ def compare(db, *args):
 
 def test_default_comparison_shows_actual_city_wide_totals(mixed_db):
     rows = compare(mixed_db, "--metric", "training_bases", "--metric", "integration_enterprises")
-    assert rows["Weifang"]["training_bases"]["value"] == 410, "not the 35 added, the 6 national, 60 planned or a county's 22"
+    assert rows["Weifang"]["training_bases"]["value"] == 410, "not the 35 added, the 6 national, 60 planned or a college's 22"
     assert rows["Weifang"]["integration_enterprises"]["value"] == 95, "not the 18 new or the 3 national"
     assert rows["Linyi"]["training_bases"]["value"] == 275, "the latest total, not the 15 new or the 400 planned"
     assert rows["Linyi"]["integration_enterprises"]["value"] == 70

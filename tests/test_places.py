@@ -24,7 +24,8 @@ def test_districts_and_county_cities_map_to_their_city():
     [m] = g.find("历城区新建实训基地", "zh")
     assert m.place.level == "district" and g.city_of(m.place).name_en == "Jinan"
     [m] = g.find("Daye is a county-level city.", "en")
-    assert m.place.name_en == "Daye" and g.city_of(m.place).name_en == "Huangshi"
+    assert m.place.name_en == "Daye" and g.city_of(m.place).name_en == "Daye", "a county-level city is a city"
+    assert g.by_code[m.place.city_adcode].name_en == "Huangshi", "inside its prefecture"
     assert g.city_of(g.lookup("重庆")).name_en == "Chongqing"
 
 
@@ -123,3 +124,11 @@ def test_gazetteer_english_names_agree_with_geonames():
             assert row["name_en"] == expected, f"{row['name_zh']}: {row['name_en']} (GeoNames: {named})"
             checked += 1
     assert checked > 150
+
+
+def test_a_county_level_city_keeps_its_own_figures(extractor):
+    ex = extractor.extract("Jinhua hosted the forum this week. Yiwu has trained over 12,000 international students.",
+                           "en")
+    assert [(f.text, f.city, f.scope) for f in ex.facts] == [("over 12,000", "Yiwu", "city")]
+    ex = extractor.extract("金华市举办论坛。义乌市已培养国际学生1.2万名。", "zh")
+    assert [(f.city, f.scope) for f in ex.facts] == [("Yiwu", "city")]
