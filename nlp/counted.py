@@ -88,7 +88,10 @@ def counted_en(doc: Doc, start: int, end: int, money_like: bool, lex: dict[str, 
         partitive = _partitive(doc, span)
         if partitive is not None:
             own = [c.i for c in partitive.lefts if c.dep_ in ("nummod", "quantmod", "det", "predet")]
-            return _phrase(doc, max(own, default=partitive.left_edge.i - 1) + 1, _extend(partitive, limit)), None
+            # "three of its colleges" counts its colleges; "11 of the 85 standards" picks from a set named already
+            theirs = any(c.dep_ == "poss" for c in partitive.lefts)
+            return (_phrase(doc, max(own, default=partitive.left_edge.i - 1) + 1, _extend(partitive, limit)),
+                    partitive if theirs else None)
         subject = _copula_subject(span)
         if subject is not None:
             return _phrase(doc, subject.left_edge.i, _extend(subject, limit)), subject

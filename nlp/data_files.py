@@ -52,6 +52,11 @@ class EnglishLexicon(Strict):
     not_before_one: Words
     not_counted_after_year: Words
     vague_nouns: Words
+    anaphora_before_word_number: Words
+    place_nouns: Words
+    set_of_before: Words
+    code_nouns: Words
+    possessive_after_of: Words
 
 
 class ChineseLexicon(Strict):

@@ -98,6 +98,16 @@ def _unit_of(cur: str | None, unit: str | None, lex: dict[str, Any]) -> tuple[st
     return "count", 1.0
 
 
+# After a scheme's name ("its 2345 strategy is ..."): words that end the noun phrase; "" is the end of the text.
+FUNCTION_WORDS = frozenset(("", "and", "or", "of", "to", "for", "in", "on", "at", "by", "with", "is", "was", "are",
+                            "were", "has", "have", "that", "which", "will", "would", "as", "from", "the", "a", "an"))
+
+
+def value_above_one(num: str, lex: dict[str, Any]) -> bool:
+    value = parse_en_words(num, lex) if not num[0].isdigit() else parse_digits(num)
+    return value is not None and value > 1
+
+
 def _word_before(text: str, pos: int) -> str:
     m = re.search(r"([A-Za-z][A-Za-z.:]*)\s*$", text[max(0, pos - 30):pos])
     return m.group(1) if m else ""
@@ -127,6 +137,10 @@ def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> li
     time_nouns = {t.lower() for t in lex["time_nouns"]}
     months = {m.lower().rstrip(".") for m in lex["months"]}
     labels = set(lex["label_before"])
+    code_nouns = {w.lower() for w in lex["code_nouns"]}
+    anaphora = {w.lower() for w in lex["anaphora_before_word_number"]}
+    place_nouns = {w.lower() for w in lex["place_nouns"]}
+    containers = {w.lower() for w in lex["containers"]}
     out: list[Candidate] = []
     end_limit = len(text) if limit is None else limit
     quoted = _short_quotes(text[:end_limit])
@@ -138,7 +152,11 @@ def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> li
         is_words = not num[0].isdigit()
         nxt = text[end:end + 1]
         # Glued to letters or digits ("5G", "COVID-19", "2022.07.29", "11:47"): an identifier or a date.
-        if not m.group("unit") and not m.group("mult") and nxt and (nxt.isalnum() or nxt in ":/+×") and not (nxt.isalpha() and text[end - 1] == "%"):
+        plus = nxt == "+" and not text[end + 1:end + 2].isalnum() and not m.group("num2")
+        if plus:
+            end += 1  # "30+ bases": more than 30
+        elif not m.group("unit") and not m.group("mult") and nxt and (nxt.isalnum() or nxt in ":/+×") \
+                and not (nxt.isalpha() and text[end - 1] == "%"):
             continue
         if text[end:end + 2] in (".0", ".1", ".2", ".3") and text[end + 1:end + 2].isdigit():
             continue
@@ -152,8 +170,14 @@ def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> li
         prev_word = _word_before(text, start)
         if prev_word in labels or prev_word.rstrip(":") in labels:
             continue
+        if re.search(rf"\b(?:{alternation(lex['set_of_before'])})\s+of\s+(?:the|its|their|these|those)\s+$",
+                     text[max(0, start - 30):start], re.I):
+            continue  # "one of the four pilot cities": a set picked from, not a count
         next_word = _word_after(text, end)
         nw = next_word.lower().lstrip("-")
+        if not is_words and not m.group("unit") and not m.group("cur") and "," not in num and nw in code_nouns \
+                and _word_after(text, text.find(next_word, end) + len(next_word)).lower() in FUNCTION_WORDS:
+            continue  # a "2345 strategy": a scheme's name (a count takes the plural, "12 plans"; "22 model schools")
         if nw.rstrip(".,") in months or prev_word.lower().rstrip(".") in months:
             continue
         if not m.group("unit") and (nw in time_nouns or nw.rstrip(".,;:!?)") in time_nouns or next_word.lower() in time_nouns
@@ -172,8 +196,15 @@ def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> li
                     continue  # a year ("in 2021 it opened"), unless it counts something ("2000 students")
         if is_words:
             word_end = text[num_end:num_end + 1]
-            if word_end == "-" or nw in lex["not_after_number_word"]:
+            after_of = text[end:end + 24].lower()
+            counts_theirs = nw == "of" and value_above_one(num, lex) and any(
+                re.match(rf"\s*of\s+{re.escape(p)}\b", after_of) for p in lex["possessive_after_of"])
+            if word_end == "-" or (nw in lex["not_after_number_word"] and not counts_theirs):
                 continue
+            if prev_word.lower() in anaphora and nw.rstrip(".,;:") in place_nouns:
+                continue  # "the three provinces": places already named, not a count of anything
+            if num.lower() == "one" and nw.rstrip(".,") in containers:
+                continue  # "one group of figures": an article
             if prev_word.lower() in lex["not_before_number_word"] or (num.lower() == "one" and prev_word.lower() in lex["not_before_one"]):
                 continue
             if next_word[:1].isupper() and not m.group("unit"):
@@ -198,11 +229,20 @@ def candidates(rules: EnglishFigures, text: str, limit: int | None = None) -> li
             approx = approx_map.get("pre:" + re.sub(r"\s+", " ", m.group("approx").lower()))
         if m.group("after"):
             approx = approx_map.get("post:" + re.sub(r"\s+", " ", m.group("after").lower())) or approx
+        if plus:
+            approx = "more_than"
+        bare = not (m.group("unit") or m.group("cur") or m.group("mult"))
+        if vmax is not None and prev_word.lower() == "from" and re.match(r"\s*to\s", text[m.end("mult") if m.group("mult")
+                                                                                         else num_end:m.start("num2")]):
+            # "rose from 54 to 68": where it started and where it got to, two figures, not a range
+            first_end = m.end("mult") if m.group("mult") else num_end
+            out.append(Candidate(start, first_end, value * factor, None, unit, approx, bare, is_words))
+            out.append(Candidate(m.start("num2"), end, vmax * factor, None, unit, None, bare, is_words))
+            continue
         out.append(Candidate(
             start=start, end=end, value=value * factor,
             value_max=None if vmax is None else vmax * factor,
-            unit=unit, approx=approx,
-            bare=not (m.group("unit") or m.group("cur") or m.group("mult")), words=is_words,
+            unit=unit, approx=approx, bare=bare, words=is_words,
         ))
     return _with_fractions(rules, text[:end_limit], out)
 

@@ -28,7 +28,7 @@ def build_grammar(lex: dict[str, Any]) -> re.Pattern[str]:
         lex["person_times"] + lex["people_classifiers"] + lex["classifiers"], False
     )
     digits = r"\d+(?:,\d{3})*(?:\.\d+)?"
-    num = rf"(?:{digits}[万亿千百]*|[{ZH_NUM}]+)"
+    num = rf"(?:{digits}[万亿千百]*|[{ZH_NUM}]+(?:点[零〇一二三四五六七八九]+)?)"  # 三点五亿元: 3.5亿
     unit = rf"(?:(?P<money>{money})|(?P<pct>%|个百分点)|(?P<area>{area})|(?P<cls>{classifiers}))"
     return re.compile(
         rf"(?P<pre>{pre})?"
@@ -78,7 +78,7 @@ class ChineseFigures:
 
 
 # A short quotation (“六个龙江”, “五个一”): a name or slogan, whose numerals are not figures.
-SLOGAN = re.compile(r"[“\"「『][^”\"」』\n]{1,10}[”\"」』]")
+QUOTED_SLOGAN = re.compile(r"[“\"「『][^”\"」』\n]{1,10}[”\"」』]")
 
 
 def candidates(rules: ChineseFigures, text: str, limit: int | None = None) -> list[Candidate]:
@@ -86,7 +86,7 @@ def candidates(rules: ChineseFigures, text: str, limit: int | None = None) -> li
     norm = to_halfwidth(text)
     end_limit = len(norm) if limit is None else limit
     blocked = _blocked_spans(rules, norm[:end_limit])
-    slogans = [m.span() for m in SLOGAN.finditer(norm, 0, end_limit)]
+    slogans = [m.span() for m in QUOTED_SLOGAN.finditer(norm, 0, end_limit)]
     time_after = sorted(lex["time_after"], key=len, reverse=True)
     labels = lex["label_before"]
     out: list[Candidate] = []
@@ -178,4 +178,25 @@ def _add_fractions(rules: ChineseFigures, text: str, out: list[Candidate]) -> li
             continue
         approx = "more_than" if m.group("f") in lex["fraction_more_than"] else _approx_of(m.group("pre"), lex["approx_before"])
         out.append(Candidate(m.start(), m.end(), float(fractions[m.group("f")]), None, "percent", approx, False, True))
+        taken.append(m.span())
+    # 三成 (three tenths) and 2/3 (two thirds): shares, as percentages.
+    for m in TENTHS.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e in taken):
+            value = parse_zh(m.group("n"))
+            if value:
+                out.append(Candidate(m.start(), m.end(), value * 10, None, "percent",
+                                     _approx_of(m.group("pre"), lex["approx_before"]) or _approx_of(m.group("post"), lex["approx_after"]),
+                                     False, True))
+                taken.append(m.span())
+    for m in SLASH_FRACTION.finditer(text):
+        num, den = int(m.group("a")), int(m.group("b"))
+        if 0 < num < den and not any(s < m.end() and m.start() < e for s, e in taken):
+            out.append(Candidate(m.start(), m.end(), round(100 * num / den, 2), None, "percent", None, False, False))
     return sorted(out, key=lambda c: c.start)
+
+
+# 三成企业, 近两成: tenths; not 建成/形成 (no numeral before) nor 八成是 (probably) or 一成不变.
+TENTHS = re.compile(r"(?P<pre>近|约|超过|逾|不足)?(?<![零〇一二两三四五六七八九十百千万亿\d])(?P<n>[一二两三四五六七八九])成"
+                    r"(?![为功立都长果效员熟就型本份绩])(?P<post>以上|左右)?")
+# 2/3的学校: a fraction written with a slash, not a date (2024/3/5) or a ratio in a code.
+SLASH_FRACTION = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/.])(?=的|以上|左右|[\u4e00-\u9fff])")

@@ -255,3 +255,33 @@ def test_traditional_characters_read_as_simplified_with_original_offsets(extract
     for f in ex.facts:
         assert text[f.start:f.end] == f.text, "offsets point into the original text"
     assert ex.facts[0].city == "Weihai"
+
+
+@pytest.mark.parametrize("text", [
+    "Officials from the three provinces met in Weihai.",
+    "Weihai is one of the four pilot cities for the reform.",
+    "One group of figures shows the change.",
+    "The city launched its 2345 strategy and a 3×3 plan last spring.",
+    "Call the hotline 12345 for help.",
+])
+def test_english_references_and_codes_are_not_figures(extractor, text):
+    """Anaphoric and article-like numerals, a scheme's number, a hotline."""
+    assert facts(extractor, text, "en") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The city now has 30+ training bases.", [("30+", 30, None, "count", "more_than")]),
+    ("The number of bases rose from 54 to 68.", [("54", 54, None, "count", None), ("68", 68, None, "count", None)]),
+    ("Three to five of its colleges will join the alliance.", [("Three to five", 3, 5, "count", None)]),
+    ("The three public training bases joined the list.", [("three", 3, None, "count", None)]),
+    ("There were 22 model schools and 12 plans.", [("22", 22, None, "count", None), ("12", 12, None, "count", None)]),
+])
+def test_english_counts_in_other_forms(extractor, text, expected):
+    assert facts(extractor, text, "en") == expected
+
+
+def test_chinese_decimals_tenths_and_slash_fractions(extractor):
+    got = facts(extractor, "全市投入资金三点五亿元，约占四分之一，近三成企业参与，2/3的学校开设专业。", "zh")
+    assert got == [("三点五亿元", 350_000_000, None, "yuan", None), ("约占四分之一", 25, None, "percent", "about"),
+                   ("近三成", 30, None, "percent", "about"), ("2/3", 66.67, None, "percent", None)]
+    assert facts(extractor, "全市建成实训基地，形成合力。2024/3/5发布。", "zh") == []
