@@ -49,6 +49,7 @@ class Gazetteer:
         rank = {"province": 0, "prefecture": 1, "county_city": 2, "district": 3}
         zh: dict[str, Place] = {}
         en: dict[str, Place] = {}
+        guarded: dict[str, Place] = {}  # English names that are also words (Dali, Ning): only where marked as places
         for r in sorted(rows, key=lambda r: rank[r["level"]]):
             p = self.by_code[r["adcode"]]
             if r["name_zh"] not in stop["zh_full"]:
@@ -57,8 +58,7 @@ class Gazetteer:
                 zh.setdefault(r["short_zh"], p)
             if r["level"] != "district":
                 for name in [r["name_en"], *filter(None, r["aliases_en"].split("|"))]:
-                    if name not in stop["en"]:
-                        en.setdefault(name, p)
+                    (guarded if name in stop["en"] else en).setdefault(name, p)
         self.zh_names = zh
         self.en_names = en
         self._en_lower = {n.lower(): p for n, p in en.items()}
@@ -66,6 +66,12 @@ class Gazetteer:
         en_alt = "|".join(re.escape(n) for n in sorted(en, key=len, reverse=True))
         # "Jinan", "Jinan City", "JINAN" (datelines); never inside a longer word.
         self._en_re = re.compile(rf"(?<![A-Za-z'])({en_alt})(?:\s+(?:City|Province|Municipality|Autonomous Region|Prefecture))?(?![a-z'])")
+        self._guarded = guarded
+        provinces = "|".join(re.escape(p.name_en) for p in self.by_code.values() if p.level == "province")
+        guarded_alt = "|".join(re.escape(n) for n in sorted(guarded, key=len, reverse=True)) or "(?!)"
+        # "Yunnan's Dali", "Dali Prefecture": a name that is also a word counts where the text marks it as a place.
+        self._guarded_re = re.compile(rf"(?<![A-Za-z])(?:{provinces})[’']s\s+(?P<a>{guarded_alt})(?![A-Za-z'])"
+                                      rf"|(?<![A-Za-z'])(?P<b>{guarded_alt})\s+(?:City|Prefecture|County)\b") if provinces else None
         self._en_upper = {n.upper(): p for n, p in en.items()}
         self._en_upper_re = re.compile(rf"(?<![A-Za-z])({'|'.join(re.escape(n) for n in sorted(self._en_upper, key=len, reverse=True))})(?![A-Za-z])")
 
@@ -115,4 +121,10 @@ class Gazetteer:
         for m in self._en_upper_re.finditer(text):
             if m.group(0).isupper() and len(m.group(0)) > 3:
                 out.append(PlaceMatch(m.start(), m.end(), m.group(0), self._en_upper[m.group(1)]))
+        if self._guarded_re is not None:
+            for m in self._guarded_re.finditer(text):
+                key = "a" if m.group("a") else "b"
+                start = m.start(key)
+                end = m.end() if key == "b" else m.end(key)
+                out.append(PlaceMatch(start, end, text[start:end], self._guarded[m.group(key)]))
         return sorted(out, key=lambda x: x.start)

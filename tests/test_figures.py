@@ -263,6 +263,7 @@ def test_traditional_characters_read_as_simplified_with_original_offsets(extract
     "One group of figures shows the change.",
     "The city launched its 2345 strategy and a 3×3 plan last spring.",
     "Call the hotline 12345 for help.",
+    "3 March 2019 | Home > News > Weihai",
 ])
 def test_english_references_and_codes_are_not_figures(extractor, text):
     """Anaphoric and article-like numerals, a scheme's number, a hotline."""

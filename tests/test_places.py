@@ -1,6 +1,8 @@
 """The gazetteer and city attribution."""
 from __future__ import annotations
 
+import pytest
+
 from nlp.resources import load_resources
 
 
@@ -132,3 +134,17 @@ def test_a_county_level_city_keeps_its_own_figures(extractor):
     assert [(f.text, f.city, f.scope) for f in ex.facts] == [("over 12,000", "Yiwu", "city")]
     ex = extractor.extract("金华市举办论坛。义乌市已培养国际学生1.2万名。", "zh")
     assert [(f.city, f.scope) for f in ex.facts] == [("Yiwu", "city")]
+
+
+@pytest.mark.parametrize("text,lang,cities", [
+    ("Yunnan's Dali has invested 8 million yuan in its vocational schools.", "en", ["Dali"]),
+    ("In Hebei province, Tangshan has certified 40 integration enterprises.", "en", ["Tangshan"]),
+    ("Fujian is busy. By the end of 2023, China had set up 25 Luban Workshops in 21 countries and regions.", "en",
+     [None, None]),
+    ("陕西省32所中职学校被认定为示范学校，居全国第11位。", "zh", ["Shaanxi"]),
+    ("全国共有职业学校1.1万所。", "zh", [None]),
+])
+def test_attribution_of_provinces_cities_and_the_nation(extractor, text, lang, cities):
+    """A city named with its province keeps its figures; the nation's and other countries' figures are no
+    city's; a national rank is still the province's own figure."""
+    assert [f.city for f in extractor.extract(text, lang).facts] == cities
