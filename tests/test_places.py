@@ -143,6 +143,7 @@ def test_a_county_level_city_keeps_its_own_figures(extractor):
      [None, None]),
     ("陕西省32所中职学校被认定为示范学校，居全国第11位。", "zh", ["Shaanxi"]),
     ("全国共有职业学校1.1万所。", "zh", [None]),
+    ("A Shenzhen vocational school runs 12 classes with partners in Bijie, Guizhou.", "en", ["Shenzhen"]),
 ])
 def test_attribution_of_provinces_cities_and_the_nation(extractor, text, lang, cities):
     """A city named with its province keeps its figures; the nation's and other countries' figures are no
