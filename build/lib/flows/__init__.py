@@ -1,1 +1,0 @@
-"""Orchestration (Prefect flows), the demo site and the `cityfacts` CLI. May import every other package."""
