@@ -47,13 +47,32 @@ class CityfactsGroup(TyperGroup):
 app = typer.Typer(cls=CityfactsGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Track what Chinese cities report about production-education integration (产教融合).")
 sources_app = typer.Typer(help="Inspect and check sources files.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"cityfacts {version('cityfacts')}")
+        except PackageNotFoundError:
+            print("cityfacts (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                       help="Print the version and exit.")] = False) -> None:
+    """Track what Chinese cities report about production-education integration (产教融合)."""
 app.add_typer(sources_app, name="sources")
 
 
 class Format(StrEnum):
     table = "table"
     csv = "csv"
+    tsv = "tsv"
     json = "json"
+    jsonl = "jsonl"
 
 
 class Status(StrEnum):
@@ -83,7 +102,9 @@ Db = Annotated[str, typer.Option("--db", help="DuckDB file to use.")]
 SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
 Since = Annotated[str | None, typer.Option("--since", help="Skip reports published before this day (YYYY-MM-DD).")]
 Only = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable); default: all in the file.")]
-OutFormat = Annotated[Format, typer.Option("--format", help="Output format.")]
+OutFormat = Annotated[Format, typer.Option("--format", help="table, csv, tsv, json (one array) or jsonl (one object "
+                                                            "per line).")]
+NoHeaders = Annotated[bool, typer.Option("--no-headers", help="csv/tsv/table: leave out the header line.")]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")]
 
 
@@ -116,15 +137,17 @@ def run_with_progress(label: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, progress=lambda done, total: progress.update(bar, completed=done, total=total), **kwargs)
 
 
-def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None) -> None:
+def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None, headers: bool = True,
+         limit: int | None = None) -> None:
     from flows.output import emit as render
 
-    render(columns, rows, fmt, title=title, console=out)
+    render(columns, rows, fmt, title=title, console=out, headers=headers, limit=limit)
 
 
-def write_json_lines(records: list[dict[str, Any]]) -> None:
-    for r in records:
-        sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+def write_json_lines(records: list[dict[str, Any]], fmt: str = "jsonl") -> None:
+    from flows.output import write_records
+
+    write_records(records, fmt)
 
 
 def _run(sources: Path, db: str, extract_articles: bool, since: str | None, only: list[str] | None,
@@ -296,16 +319,36 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
 
 
 @app.command()
-def sql(query: Annotated[str, typer.Argument(help="A SELECT statement.")], db: Db = DEFAULT_DB,
-        fmt: OutFormat = Format.table) -> None:
-    """Run a read-only SQL query over the facts (see `cityfacts schema` for the tables and views)."""
-    from pipeline.queries import run_query
+def sql(query: Annotated[str | None, typer.Argument(help="SQL: SELECT, EXPLAIN or PRAGMA statements (several run in "
+                                                         "order), or - to read them from standard input.")] = None,
+        file: Annotated[Path | None, typer.Option("--file", help="Read the SQL from this file.")] = None,
+        db: Db = DEFAULT_DB, fmt: OutFormat = Format.table, no_headers: NoHeaders = False,
+        limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows.")] = 100) -> None:
+    """Run read-only SQL over the facts (see `cityfacts schema` for the tables and views).
+
+    Several statements run in order and each result is shown; if any statement is not read-only, none runs.
+    """
+    from pipeline.queries import run_query, split_statements
     from pipeline.readonly import check_query, sandboxed
 
-    check_query(query)
+    if (query is None) == (file is None):
+        raise CliError("give the SQL as an argument, as - (standard input) or with --file, once")
+    if file is not None:
+        from flows.inputs import read_text
+
+        text = read_text(str(file))
+    elif query == "-":
+        text = sys.stdin.read()
+    else:
+        text = str(query)
+    check_query(text)  # all statements are checked before any runs
+    statements = split_statements(text)
     with sandboxed(db) as con:
-        columns, rows = run_query(con, query)
-    emit(columns, rows, fmt.value)
+        for i, statement in enumerate(statements, 1):
+            columns, rows = run_query(con, statement)
+            title = f"statement {i} of {len(statements)}" if len(statements) > 1 and fmt == Format.table else None
+            emit(columns, rows, fmt.value, title=title, headers=not no_headers,
+                 limit=limit if fmt == Format.table else None)
 
 
 def rule_files() -> Any:
@@ -330,8 +373,10 @@ def compare(db: Db = DEFAULT_DB,
             metric: Annotated[list[str] | None, typer.Option("--metric", help="Metric key (repeatable); default: the most reported.")] = None,
             cities: Annotated[str | None, typer.Option("--cities", help="Comma-separated city names (English or Chinese).")] = None,
             as_of: Annotated[str | None, typer.Option("--as-of", help="Latest values reported on or before this day (YYYY-MM-DD).")] = None,
-            fmt: Annotated[Format, typer.Option("--format", help="table, csv, or json (one city per line, with evidence).")] = Format.table,
-            top: Annotated[int, typer.Option("--top", help="How many metrics when none is given.")] = 5,
+            fmt: Annotated[Format, typer.Option("--format", help="table, csv, tsv (one row per city and metric), json "
+                                                               "(one array) or jsonl (a city per line, with evidence).")] = Format.table,
+            no_headers: NoHeaders = False,
+            top: Annotated[int, typer.Option("--top", min=1, help="How many metrics when none is given.")] = 5,
             status: Annotated[Status, typer.Option("--status", help="actual figures, or targets (plans, goals).")] = Status.actual,
             aspect: Annotated[Aspect, typer.Option("--aspect", help="total (a stock), added (new in a period), "
                                                                       "or per_year (a yearly rate or flow).")] = Aspect.total,
@@ -351,29 +396,57 @@ def compare(db: Db = DEFAULT_DB,
     from pipeline.readonly import sandboxed
 
     labels = metric_labels()
+    metric = list(dict.fromkeys(metric)) if metric else None  # a repeated --metric is one column
     unknown = [m for m in metric or [] if m not in labels]
     if unknown:
         raise CliError(f"--metric: unknown metric {', '.join(unknown)} (known: {', '.join(labels)})")
-    city_list = [canonical_city(c) for c in cities.split(",") if c.strip()] if cities else None
+    city_list = known_cities(cities) if cities else None
     as_of = checked_date(as_of, "--as-of")
     slc = Slice(str(status), str(aspect), str(level) if level else None, str(scope), year)
     with sandboxed(db) as con:
         metrics, rows = compare_rows(con, metric or None, city_list, top, as_of, slc)
-    if fmt == Format.json:
-        write_json_lines([{**r, "slice": slc.as_dict()} for r in rows])
+        if not rows:
+            raise CliError(nothing_to_compare(con, city_list, as_of))
+    missing = [c for c in city_list or [] if c not in {r["city"] for r in rows}]
+    if missing:
+        error_line(f"no {slc.describe()} figures for {', '.join(missing)}" + (f" as of {as_of}" if as_of else ""))
+    if fmt in (Format.json, Format.jsonl):
+        write_json_lines([{**r, "slice": slc.as_dict()} for r in rows], fmt.value)
         return
-    if fmt == Format.csv:
-        emit(*compare_long(metrics, rows, slc), "csv")
+    if fmt in (Format.csv, Format.tsv):
+        emit(*compare_long(metrics, rows, slc), fmt.value, headers=not no_headers)
         return
     columns, grid = compare_grid(metrics, rows, labels, readable=True)
     title = (f"Cities compared: latest value per metric (date reported, sources) — {slc.describe()}"
              + (f", as of {as_of}" if as_of else ""))
-    emit(columns, grid, fmt.value, title=title)
+    emit(columns, grid, fmt.value, title=title, headers=not no_headers)
+
+
+def known_cities(cities: str) -> list[str]:
+    """--cities as the names facts store; a name the gazetteer does not know is an error, not an empty column."""
+    gaz = rule_files().gazetteer
+    names = [c.strip() for c in cities.split(",") if c.strip()]
+    unknown = [c for c in names if gaz.lookup(c.removesuffix(" City").removesuffix(" Province")) is None]
+    if unknown:
+        raise CliError(f"--cities: unknown place {', '.join(repr(c) for c in unknown)} (English or Chinese names, "
+                       "e.g. Jinan or 济南)")
+    return list(dict.fromkeys(gaz.canonical_city(c) for c in names))
+
+
+def nothing_to_compare(con: Any, cities: list[str] | None, as_of: str | None) -> str:
+    """Why a comparison came out empty, in one line."""
+    facts, first = con.execute("SELECT count(*), min(published) FROM facts").fetchone()
+    if not facts:
+        return "the database holds no facts yet (run `cityfacts run` or `cityfacts crawl` first)"
+    if as_of and first and str(first) > as_of:
+        return f"--as-of {as_of} is before the first report in the database ({first})"
+    where = f" for {', '.join(cities)}" if cities else ""
+    return f"no figures{where} in this slice (try another --status/--aspect/--scope, or `cityfacts city NAME`)"
 
 
 @app.command()
 def city(name: Annotated[str, typer.Argument(help="City name, English or Chinese (Jinan, 济南, 济南市).")], db: Db = DEFAULT_DB,
-         fmt: OutFormat = Format.table) -> None:
+         fmt: OutFormat = Format.table, no_headers: NoHeaders = False) -> None:
     """One city's profile over time: every figure reported about it, by metric and date."""
     from pipeline.compare import city_profile, profile_grid
     from pipeline.readonly import sandboxed
@@ -383,12 +456,12 @@ def city(name: Annotated[str, typer.Argument(help="City name, English or Chinese
         rows = city_profile(con, resolved)
     if not rows:
         raise CliError(f"no facts about {resolved!r} in {db}")
-    if fmt == Format.json:
-        write_json_lines([{"city": resolved, **r} for r in rows])
-    elif fmt == Format.csv:
-        emit(list(rows[0]), [tuple(r.values()) for r in rows], "csv")
+    if fmt in (Format.json, Format.jsonl):
+        write_json_lines([{"city": resolved, **r} for r in rows], fmt.value)
+    elif fmt in (Format.csv, Format.tsv):
+        emit(list(rows[0]), [tuple(r.values()) for r in rows], fmt.value, headers=not no_headers)
     else:
-        emit(*profile_grid(rows, metric_labels()), "table", title=f"{resolved}: {len(rows)} facts")
+        emit(*profile_grid(rows, metric_labels()), "table", title=f"{resolved}: {len(rows)} facts", headers=not no_headers)
 
 
 @app.command()

@@ -83,6 +83,11 @@ def schema_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, 
         [t]).fetchall()] for t in tables}
 
 
+def split_statements(sql: str) -> list[str]:
+    """The statements of a script, each as its own text, by DuckDB's own parser (semicolons in strings stay)."""
+    return [st.query for st in duckdb.connect().extract_statements(sql)]
+
+
 def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """(columns, rows) of an analyst's query on a read-only connection; refusals and errors as QueryError."""
     try:

@@ -31,7 +31,7 @@ def demo_db(tmp_path_factory):
 
 
 def test_compare_json_has_evidence_for_every_value(demo_db):
-    out = cli("compare", "--db", str(demo_db), "--format", "json")
+    out = cli("compare", "--db", str(demo_db), "--format", "jsonl")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows) >= 6
@@ -43,13 +43,13 @@ def test_compare_json_has_evidence_for_every_value(demo_db):
 
 def test_compare_as_of_and_city_names(demo_db):
     # Central-budget funds are national-level money: their own slice, not a city's total funding.
-    out = cli("compare", "--db", str(demo_db), "--format", "json", "--metric", "funding_yuan", "--as-of", "2024-03-20",
+    out = cli("compare", "--db", str(demo_db), "--format", "jsonl", "--metric", "funding_yuan", "--as-of", "2024-03-20",
               "--cities", "济南市,Qingdao", "--level", "national")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["city"] for r in rows] == ["Jinan"], "Qingdao's funding was reported after the date"
     assert rows[0]["funding_yuan"]["value"] == 38_000_000 and rows[0]["funding_yuan"]["published"] == "2024-03-12"
-    later = json.loads(cli("compare", "--db", str(demo_db), "--format", "json", "--metric", "funding_yuan",
+    later = json.loads(cli("compare", "--db", str(demo_db), "--format", "jsonl", "--metric", "funding_yuan",
                            "--cities", "Jinan", "--level", "national").stdout)
     assert later["slice"]["level"] == "national"
     assert later["funding_yuan"]["value"] == 42_000_000 and later["funding_yuan"]["published"] == "2024-03-25"
@@ -71,7 +71,7 @@ VERIFIED_CELLS = {
 
 
 def test_default_compare_cells_measure_what_their_column_says(demo_db):
-    out = cli("compare", "--db", str(demo_db), "--format", "json")
+    out = cli("compare", "--db", str(demo_db), "--format", "jsonl")
     assert out.returncode == 0, out.stderr
     cells = {(r["city"], m): c["value"] for r in map(json.loads, out.stdout.splitlines())
              for m, c in r.items() if m not in ("city", "slice")}
@@ -79,7 +79,7 @@ def test_default_compare_cells_measure_what_their_column_says(demo_db):
 
 
 def test_city_profile_over_time(demo_db):
-    out = cli("city", "济南", "--db", str(demo_db), "--format", "json")
+    out = cli("city", "济南", "--db", str(demo_db), "--format", "jsonl")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert {r["city"] for r in rows} == {"Jinan"}

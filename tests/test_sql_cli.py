@@ -14,10 +14,70 @@ def test_sql_reads_and_refuses_writes(tmp_path, extractor):
     ex = extractor.extract("Zibo has 52 integration enterprises.")
     with pdb.writer(db) as con:
         load.load(con, [], [load.ArticleRecord("http://x/1", "t", "t", "2024-01-02", "x", "h", ex)])
-    ok = cli("sql", "SELECT city, value FROM facts", "--db", str(db), "--format", "json")
+    ok = cli("sql", "SELECT city, value FROM facts", "--db", str(db), "--format", "jsonl")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout) == {"city": "Zibo", "value": 52.0}
     bad = cli("sql", "DROP TABLE facts", "--db", str(db))
     assert bad.returncode == 1 and "read-only" in bad.stderr and "Traceback" not in bad.stderr
     still = cli("sql", "SELECT count(*) AS n FROM facts", "--db", str(db), "--format", "csv")
     assert still.stdout.splitlines() == ["n", "1"]
+
+
+def small_db(tmp_path, extractor):
+    db = tmp_path / "q.duckdb"
+    ex = extractor.extract("Zibo has 52 integration enterprises. Weihai has 31 integration enterprises.")
+    with pdb.writer(db) as con:
+        load.load(con, [], [load.ArticleRecord("http://x/1", "t", "t", "2024-01-02", "x", "h", ex)])
+    return db
+
+
+def test_one_output_convention(tmp_path, extractor):
+    """json is one array ([] when empty), jsonl a line per row, tsv and --no-headers, blobs as base64."""
+    db = str(small_db(tmp_path, extractor))
+    q = "SELECT city, value FROM facts ORDER BY value"
+    assert json.loads(cli("sql", q, "--db", db, "--format", "json").stdout) == [
+        {"city": "Weihai", "value": 31.0}, {"city": "Zibo", "value": 52.0}]
+    assert cli("sql", "SELECT 1 AS x WHERE false", "--db", db, "--format", "json").stdout.strip() == "[]"
+    assert len(cli("sql", q, "--db", db, "--format", "jsonl").stdout.splitlines()) == 2
+    assert cli("sql", q, "--db", db, "--format", "tsv", "--no-headers").stdout.splitlines() == ["Weihai\t31.0", "Zibo\t52.0"]
+    blob = json.loads(cli("sql", "SELECT 'ab'::BLOB AS b", "--db", db, "--format", "json").stdout)
+    assert blob == [{"b": "YWI="}]
+    assert cli("--version").stdout.startswith("cityfacts ")
+
+
+def test_sql_from_stdin_a_file_and_several_statements(tmp_path, extractor):
+    db = str(small_db(tmp_path, extractor))
+    assert cli("sql", "-", "--db", db, "--format", "csv", input="SELECT 1 AS a").stdout.splitlines() == ["a", "1"]
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS a; SELECT 'x;y' AS b;", encoding="utf-8")
+    out = cli("sql", "--file", str(script), "--db", db, "--format", "jsonl")
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [{"a": 1}, {"b": "x;y"}], "each result, in order"
+    mixed = cli("sql", "SELECT 1; DELETE FROM facts", "--db", db)
+    assert mixed.returncode == 1 and "not allowed" in mixed.stderr and mixed.stdout == "", "refused as a whole"
+    assert cli("sql", "--db", db).returncode == 1, "no query at all"
+
+
+def test_table_mode_has_a_row_limit(tmp_path, extractor):
+    db = str(small_db(tmp_path, extractor))
+    out = cli("sql", "SELECT * FROM range(500) t(n)", "--db", db, "--limit", "10")
+    assert out.returncode == 0 and "490 more rows not shown" in out.stderr
+    assert " 9 " in out.stdout and " 10 " not in out.stdout
+
+
+def test_empty_and_unknown_filters_say_so(tmp_path, extractor):
+    db = str(small_db(tmp_path, extractor))
+    unknown = cli("compare", "--db", db, "--cities", "Atlantis")
+    assert unknown.returncode == 1 and "unknown place 'Atlantis'" in unknown.stderr
+    partly = cli("compare", "--db", db, "--cities", "Zibo,Jinan", "--format", "jsonl")
+    assert partly.returncode == 0 and "no actual" in partly.stderr and "Jinan" in partly.stderr
+    early = cli("compare", "--db", db, "--as-of", "2020-01-01")
+    assert early.returncode == 1 and "before the first report" in early.stderr
+    assert cli("compare", "--db", db, "--top", "-1").returncode == 2, "typer refuses it, no traceback"
+    twice = cli("compare", "--db", db, "--metric", "integration_enterprises", "--metric", "integration_enterprises",
+                "--format", "csv")
+    assert twice.returncode == 0 and twice.stdout.count("integration_enterprises") == 2, "one column: Zibo and Weihai rows"
+    empty = tmp_path / "empty.duckdb"
+    with pdb.writer(empty):
+        pass
+    nothing = cli("compare", "--db", str(empty))
+    assert nothing.returncode == 1 and "no facts yet" in nothing.stderr
