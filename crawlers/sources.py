@@ -204,10 +204,10 @@ def load_sources_file(path: str | Path, variables: dict[str, str] | None = None)
     try:
         return SourcesFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = _line_of(root, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        where = f":{line}" if line else ""
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise SourcesError(f"{path}{where}: {_loc_text(loc)}: {msg}{more}") from None
+        lines = []
+        for err in exc.errors():  # every mistake, a line each, so one check shows them all
+            loc = tuple(err["loc"])
+            line = _line_of(root, loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}{f':{line}' if line else ''}: {_loc_text(loc)}: {msg}")
+        raise SourcesError("\n".join(lines)) from None

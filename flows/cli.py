@@ -12,6 +12,7 @@ one `error: ...` line and exit status 1 in one place, CityfactsGroup.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from importlib import resources
@@ -306,6 +307,10 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
             errors += 1
             error_line(f"{p}: {exc.strerror or exc}")
             continue
+        if not looks_like_html(body):
+            errors += 1
+            error_line(f"{p}: not an HTML page (no HTML tags); for plain text use `cityfacts extract`")
+            continue
         page = parse_page(body, url)
         rec = {"path": p, "url": url, "title": page.title, "published": page.published,
                "lang": detect_lang(page.text), "text": page.text, "text_from": page.text_from,
@@ -316,6 +321,17 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
             out.print(f"[bold]{page.title or p}[/] ({page.published or 'no date'}, {rec['lang']})\n{page.text}\n")
     if errors:
         raise typer.Exit(1)
+
+
+HTML_TAG = re.compile(rb"<\s*(?:!doctype|html|head|body|meta|title|div|p|span|a|h[1-6]|table|article|section|br)\b", re.I)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Some HTML tag near the start (in any ASCII-compatible encoding; UTF-16 pages decoded first)."""
+    head = body[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    return bool(HTML_TAG.search(head))
 
 
 @app.command()

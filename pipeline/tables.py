@@ -159,7 +159,7 @@ PAGES = Table("pages", "Raw report pages as fetched, kept so extraction can be r
     C("fetched_at", "timestamp", "When it was fetched (UTC)."),
     C("status", "int", "HTTP status."),
     C("content_type", "text", "The Content-Type header as served."),
-    C("content_hash", "text", "SHA-256 (40 hex chars) of the raw bytes."),
+    C("content_hash", "text", "The first 40 hex characters of the SHA-256 of the raw bytes."),
     C("html_z", "blob", "Raw bytes, zlib-compressed."),
     C("run_id", "text", "Run that stored this version."),
     C("relevant", "bool", "NULL: not judged yet; false: fails the source's keyword filter or has no text; true: extracted."),

@@ -87,3 +87,25 @@ def test_missing_database_and_bad_dates_are_one_line(tmp_path):
         out = cli(*args)
         assert out.returncode == 1 and "error:" in out.stderr and "Traceback" not in out.stderr, out.stderr
         assert ("--as-of: expected a date" in out.stderr) == ("yesterday" in args)
+
+
+def test_parse_says_when_a_file_is_not_html(tmp_path):
+    from conftest import cli
+
+    txt = tmp_path / "report.txt"
+    txt.write_text("Zibo has 52 integration enterprises.\n", encoding="utf-8")
+    out = cli("parse", str(txt))
+    assert out.returncode == 1 and "not an HTML page" in out.stderr and "cityfacts extract" in out.stderr
+
+
+def test_sources_check_lists_every_mistake(tmp_path):
+    from conftest import cli
+
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - name: a b\n    start_urls: [x]\n    article_pattern: '('\n", encoding="utf-8")
+    out = cli("sources", "check", str(bad))
+    assert out.returncode == 1
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 3 and all(f"{bad}:" in line for line in lines), out.stderr
+    assert any("sources[0].name" in x for x in lines) and any("start_urls" in x for x in lines) \
+        and any("article_pattern" in x for x in lines)
