@@ -11,7 +11,6 @@ one `error: ...` line and exit status 1 in one place, CityfactsGroup.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from enum import StrEnum

@@ -17,7 +17,6 @@ from rich.table import Table
 
 from pipeline.formatting import fmt_number, short_number  # noqa: F401 (re-exported for the CLI)
 
-
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
 TABLE_CELL_WIDTH = 60  # table mode: wider cells are cut with an ellipsis, never wrapped mid-word
 
