@@ -174,6 +174,20 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def placeholders(data: Any) -> set[str]:
+    """The `{name}` variables a sources file's URLs use (the bundled demo file uses {demo})."""
+    found: set[str] = set()
+    for src in (data.get("sources") or []) if isinstance(data, dict) else []:
+        for key in ("start_urls", "feeds", "sitemaps"):
+            for u in (src.get(key) or []) if isinstance(src, dict) else []:
+                if isinstance(u, str):
+                    found |= set(PLACEHOLDER.findall(u))
+    return found
+
+
 def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> list[Source]:
     """Read and validate a sources file; `{name}` in start URLs is filled from variables."""
     return load_sources_file(path, variables).sources
@@ -196,6 +210,12 @@ def load_sources_file(path: str | Path, variables: dict[str, str] | None = None)
         raise SourcesError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise SourcesError(f"{path}: expected a mapping with a 'sources:' list at the top level")
+    missing = sorted(placeholders(data) - set(variables or {}))
+    if missing:
+        names = ", ".join(f"{{{m}}}" for m in missing)
+        example = " ".join(f"--var {m}=URL" for m in missing)
+        raise SourcesError(f"{path}: start URLs use {names}: give {'its' if len(missing) == 1 else 'their'} value "
+                           f"({example}), or serve the demo with `cityfacts demo --serve`")
     if variables:
         for src in data.get("sources") or []:
             for key in ("start_urls", "feeds", "sitemaps"):

@@ -102,6 +102,20 @@ Db = Annotated[str, typer.Option("--db", help="DuckDB file to use.")]
 SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
 Since = Annotated[str | None, typer.Option("--since", help="Skip reports published before this day (YYYY-MM-DD).")]
 Only = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable); default: all in the file.")]
+Vars = Annotated[list[str] | None, typer.Option("--var", help="NAME=VALUE for a {NAME} placeholder in the sources file's "
+                                                             "URLs (repeatable), e.g. --var demo=http://127.0.0.1:8000")]
+
+
+def parse_vars(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    out = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise CliError(f"--var: expected NAME=VALUE, got {v!r}")
+        out[name.strip()] = value.strip().rstrip("/")
+    return out
 OutFormat = Annotated[Format, typer.Option("--format", help="table, csv, tsv, json (one array) or jsonl (one object "
                                                             "per line).")]
 NoHeaders = Annotated[bool, typer.Option("--no-headers", help="csv/tsv/table: leave out the header line.")]
@@ -160,27 +174,49 @@ def _run(sources: Path, db: str, extract_articles: bool, since: str | None, only
 
 
 @app.command()
-def demo(db: Db = DEFAULT_DB) -> None:
+def demo(db: Db = DEFAULT_DB,
+         serve: Annotated[bool, typer.Option("--serve", help="Only serve the demo site (until Ctrl-C) and write a sources "
+                                                             "file for it, to try run, crawl and schedule by hand.")] = False,
+         port: Annotated[int, typer.Option("--port", min=0, max=65535, help="With --serve: the port (0: any free one).")] = 0,
+         sources_out: Annotated[Path, typer.Option("--sources-out", help="With --serve: where to write the sources "
+                                                                        "file.")] = Path("demo-sources.yaml")) -> None:
     """Serve the bundled demo news site on 127.0.0.1, crawl, extract and load it, then compare the cities."""
     from flows.demo_server import DemoSite
 
-    sources = Path(str(resources.files("flows").joinpath("demo_site", "sources.yaml")))
+    sources = demo_sources_file()
+    if serve:
+        with DemoSite(port=port) as site:
+            sources_out.write_text(sources.read_text(encoding="utf-8").replace("{demo}", site.url), encoding="utf-8")
+            out.print(f"demo site serving at {site.url} (Ctrl-C to stop)\nsources file: {sources_out}\n"
+                      f"try: cityfacts run --sources {sources_out} --db demo.duckdb")
+            try:
+                import time
+
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                console.print("stopped")
+        return
     with DemoSite() as site:
         console.print(f"demo site serving at {site.url}")
         _run(sources, db, True, None, None, {"demo": site.url})
     compare(db=db)
 
 
+def demo_sources_file() -> Path:
+    return Path(str(resources.files("flows").joinpath("demo_site", "sources.yaml")))
+
+
 @app.command()
-def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None) -> None:
+def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None, var: Vars = None) -> None:
     """Crawl the configured sources, store new pages, extract new or changed reports, load the facts."""
-    _run(sources, db, True, since, source)
+    _run(sources, db, True, since, source, parse_vars(var))
 
 
 @app.command()
-def crawl(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None) -> None:
+def crawl(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None, var: Vars = None) -> None:
     """Crawl the configured sources and store the raw pages, without extracting (see `reextract`)."""
-    _run(sources, db, False, since, source)
+    _run(sources, db, False, since, source, parse_vars(var))
 
 
 @app.command()
@@ -220,11 +256,11 @@ def schedule(cron: Annotated[str, typer.Option("--cron", help='Cron expression, 
 
 
 @sources_app.command("check")
-def sources_check(path: Annotated[Path, typer.Argument(help="Sources YAML file to validate.")]) -> None:
-    """Validate a sources file; a mistake is one line naming the file, line and field."""
+def sources_check(path: Annotated[Path, typer.Argument(help="Sources YAML file to validate.")], var: Vars = None) -> None:
+    """Validate a sources file; each mistake is one line naming the file, line and field."""
     from crawlers.sources import load_sources_file
 
-    cfg = load_sources_file(path)
+    cfg = load_sources_file(path, parse_vars(var))
     out.print(f"{path}: {len(cfg.sources)} sources OK"
               + ("" if cfg.contact else " (no `contact:` set: the User-Agent will not say how to reach you)"))
 

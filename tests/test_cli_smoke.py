@@ -72,3 +72,38 @@ def test_read_commands_start_without_the_heavy_libraries(tmp_path):
         run = subprocess.run([sys.executable, "-c", IMPORT_CHECK, *args], capture_output=True, text=True, timeout=60)
         heavy = [line for line in run.stderr.splitlines() if line.startswith("HEAVY=")]
         assert heavy == ["HEAVY="], f"{args[0]} imported {heavy}: {run.stderr[-500:]}"
+
+
+def test_demo_serve_writes_a_sources_file_that_run_can_use(tmp_path):
+    """`demo --serve` serves the site until stopped and writes a filled-in sources file; the bundled file checks
+    with --var and says what is missing without it."""
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    import yaml
+    from conftest import CLI_PROCESS, ROOT, cli
+
+    out_file = tmp_path / "demo-sources.yaml"
+    proc = subprocess.Popen([*CLI_PROCESS, "demo", "--serve", "--sources-out", str(out_file)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not out_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert out_file.exists(), proc.stderr.read() if proc.poll() is not None else "no sources file"
+        time.sleep(0.3)
+        start = yaml.safe_load(out_file.read_text(encoding="utf-8"))["sources"][0]["start_urls"][0]
+        assert start.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(start, timeout=10) as resp:
+            assert resp.status == 200
+        assert cli("sources", "check", str(out_file)).returncode == 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    bundled = ROOT / "flows" / "demo_site" / "sources.yaml"
+    missing = cli("sources", "check", str(bundled))
+    assert missing.returncode == 1 and "--var demo=URL" in missing.stderr
+    assert cli("sources", "check", str(bundled), "--var", "demo=http://127.0.0.1:8000").returncode == 0
+    assert cli("sources", "check", str(bundled), "--var", "demo").returncode == 1
