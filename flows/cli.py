@@ -374,7 +374,11 @@ def sql(query: Annotated[str | None, typer.Argument(help="SQL: SELECT, EXPLAIN o
                                                          "order), or - to read them from standard input.")] = None,
         file: Annotated[Path | None, typer.Option("--file", help="Read the SQL from this file.")] = None,
         db: Db = DEFAULT_DB, fmt: OutFormat = Format.table, no_headers: NoHeaders = False,
-        limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows.")] = 100) -> None:
+        limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows.")] = 100,
+        timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Stop a statement still running after this "
+                                                                        "many seconds.")] = 60.0,
+        memory_limit: Annotated[str, typer.Option("--memory-limit", help="DuckDB memory limit for the query, "
+                                                                         "e.g. 2GB.")] = "4GB") -> None:
     """Run read-only SQL over the facts (see `cityfacts schema` for the tables and views).
 
     Several statements run in order and each result is shown; if any statement is not read-only, none runs.
@@ -394,9 +398,9 @@ def sql(query: Annotated[str | None, typer.Argument(help="SQL: SELECT, EXPLAIN o
         text = str(query)
     check_query(text)  # all statements are checked before any runs
     statements = split_statements(text)
-    with sandboxed(db) as con:
+    with sandboxed(db, memory_limit=memory_limit) as con:
         for i, statement in enumerate(statements, 1):
-            columns, rows = run_query(con, statement)
+            columns, rows = run_query(con, statement, timeout)
             title = f"statement {i} of {len(statements)}" if len(statements) > 1 and fmt == Format.table else None
             emit(columns, rows, fmt.value, title=title, headers=not no_headers,
                  limit=limit if fmt == Format.table else None)

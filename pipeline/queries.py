@@ -1,6 +1,7 @@
 """What the flow and the read commands ask of the database, as functions over a connection."""
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -88,14 +89,25 @@ def split_statements(sql: str) -> list[str]:
     return [st.query for st in duckdb.connect().extract_statements(sql)]
 
 
-def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """(columns, rows) of an analyst's query on a read-only connection; refusals and errors as QueryError."""
+def run_query(con: duckdb.DuckDBPyConnection, query: str,
+              timeout_s: float | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(columns, rows) of an analyst's query on a read-only connection; refusals and errors as QueryError.
+    A query still running after timeout_s is interrupted (DuckDB's own interrupt, from a timer thread)."""
+    timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         cur = con.execute(query)
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, (cur.fetchall() if columns else [])
+    except duckdb.InterruptException:
+        raise QueryError(f"query stopped after {timeout_s:g} s (raise --timeout to let it run longer)") from None
     except duckdb.Error as exc:
         msg = str(exc).splitlines()[0]
         if any(s in msg for s in ("read-only", "read only", "external access", "lock_configuration")):
             raise QueryError(f"refused: the database is opened read-only for queries ({msg})") from None
         raise QueryError(f"query failed: {msg}") from None
+    finally:
+        if timer is not None:
+            timer.cancel()

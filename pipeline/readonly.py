@@ -38,17 +38,26 @@ def check_query(query: str) -> None:
                                f"(only SELECT, EXPLAIN and PRAGMA)")
 
 
-def open_read_only(db: str | Path, wait_s: float = 5.0) -> duckdb.DuckDBPyConnection:
+DEFAULT_MEMORY_LIMIT = "4GB"  # an analyst's query, not the machine: DuckDB spills or fails past it
+
+
+def open_read_only(db: str | Path, wait_s: float = 5.0, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     con = connect(db, read_only=True, wait_s=wait_s)
     con.execute("SET enable_external_access = false")
+    try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    except duckdb.Error as exc:
+        con.close()
+        raise QueryRefused(f"--memory-limit: {str(exc).splitlines()[0]}") from None
     con.execute("SET lock_configuration = true")
     return con
 
 
 @contextmanager
-def sandboxed(db: str | Path, wait_s: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection with external access off, closed after the block."""
-    con = open_read_only(db, wait_s)
+def sandboxed(db: str | Path, wait_s: float = 5.0,
+              memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection with external access off and a memory bound, closed after the block."""
+    con = open_read_only(db, wait_s, memory_limit)
     try:
         yield con
     finally:

@@ -81,3 +81,31 @@ def test_empty_and_unknown_filters_say_so(tmp_path, extractor):
         pass
     nothing = cli("compare", "--db", str(empty))
     assert nothing.returncode == 1 and "no facts yet" in nothing.stderr
+
+
+def test_csv_export_defuses_formulas_from_crawled_text(tmp_path, extractor):
+    """A title or sentence from a crawled page that starts like a spreadsheet formula is exported with a quote."""
+    import csv
+
+    db = tmp_path / "x.duckdb"
+    ex = extractor.extract("Zibo has 52 integration enterprises.")
+    with pdb.writer(db) as con:
+        load.load(con, [], [load.ArticleRecord("http://x/1", "s", "@SUM(A1:A9)", "2024-01-02", "=cmd|' /C calc'!A0",
+                                               "h", ex)])
+    out = cli("export", "--db", str(db), "--out", str(tmp_path / "out"), "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    articles = list(csv.DictReader((tmp_path / "out" / "articles.csv").open(encoding="utf-8")))
+    assert (articles[0]["title"], articles[0]["text"]) == ("'@SUM(A1:A9)", "'=cmd|' /C calc'!A0")
+    facts = list(csv.DictReader((tmp_path / "out" / "facts.csv").open(encoding="utf-8")))
+    assert facts[0]["value"] == "52.0", "numbers are left alone"
+
+
+def test_sql_has_a_time_and_memory_bound(tmp_path, extractor):
+    db = str(small_db(tmp_path, extractor))
+    slow = cli("sql", "SELECT count(*) FROM range(100000000000) t(a), range(10) u(b) WHERE a * b = -1", "--db", db,
+               "--timeout", "0.5")
+    assert slow.returncode == 1 and "stopped after 0.5 s" in slow.stderr
+    big = cli("sql", "SELECT list(range) FROM range(50000000)", "--db", db, "--memory-limit", "50MB", "--timeout", "30")
+    assert big.returncode == 1 and "memory" in big.stderr.lower() and "Traceback" not in big.stderr
+    assert cli("sql", "SELECT 1", "--db", db, "--memory-limit", "lots").returncode == 1
+    assert cli("sql", "SET memory_limit = '100GB'", "--db", db).returncode == 1, "the bound cannot be lifted from a query"
