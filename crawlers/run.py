@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers import settings as default_settings
-from crawlers.spiders.reports import FAILURES_STAT, ReportSpider
+from crawlers.spiders.reports import FAILURES_STAT, LIMIT_STAT, ReportSpider
 from crawlers.spool import SpoolWriter, Summary
 
 
@@ -32,6 +32,10 @@ def source_settings(source: dict) -> dict:
         "RETRY_TIMES": pol.get("retries", default_settings.RETRY_TIMES),
         "DOWNLOAD_MAXSIZE": pol.get("max_page_bytes", default_settings.DOWNLOAD_MAXSIZE),
         "DOWNLOAD_WARNSIZE": min(pol.get("max_page_bytes", default_settings.DOWNLOAD_MAXSIZE), default_settings.DOWNLOAD_WARNSIZE),
+        # The per-domain limit alone let more requests be in flight on one domain with no delay (measured with
+        # Scrapy 2.19), so the crawler's total is capped to it too: at most N per domain, whatever the delay.
+        "CONCURRENT_REQUESTS": pol.get("concurrency_per_domain", 2) * max(1, len(source.get("allowed_domains") or [])),
+        "DEPTH_LIMIT": source.get("max_depth", 10),
     }
 
 
@@ -59,9 +63,12 @@ def crawl(sources: list[dict], spool: Path, seen: set[str], since: str | None = 
         process.crawl(crawler, source=src, seen=seen, since=since)
     process.start()
     stats = [c.stats for c in crawlers if c.stats is not None]
+    limits = sorted({k.rsplit("/", 1)[1] for s in stats for k in s.get_stats() if k.startswith(LIMIT_STAT + "/")}
+                    | ({"max_depth"} if any(c.stats is not None and int(c.stats.get_value("request_depth_max") or 0)
+                                            >= c.settings.getint("DEPTH_LIMIT") > 0 for c in crawlers) else set()))
     summary = Summary(started_at=started.isoformat(), finished_at=datetime.now(UTC).isoformat(),
                       requests=sum(int(s.get_value("downloader/request_count") or 0) for s in stats),
-                      failed=sum(int(s.get_value(FAILURES_STAT) or 0) for s in stats))
+                      failed=sum(int(s.get_value(FAILURES_STAT) or 0) for s in stats), limits=",".join(limits))
     with SpoolWriter(spool) as writer:
         writer.write(summary)
     return summary

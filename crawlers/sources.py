@@ -93,6 +93,10 @@ class Source(BaseModel):
     json_list: JsonList | None = None
     # List pages (or list requests) followed per start URL, the first included.
     max_list_pages: int = Field(20, ge=1, le=10_000)
+    # Report pages fetched per run; the rest waits for the next run (a link farm cannot run a crawl forever).
+    max_pages: int = Field(2000, ge=1, le=1_000_000)
+    # Links followed from a start URL, at most this deep (Scrapy's DEPTH_LIMIT).
+    max_depth: int = Field(10, ge=1, le=1000)
     # Stop paging a column once a whole list page brings no article that is not already stored.
     stop_paging_when_seen: bool = True
     # The CMS family the source was checked against (a loopback replica in tests/), for the bundled list.
@@ -120,6 +124,11 @@ class Source(BaseModel):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+            from crawlers.patterns import backtracks
+
+            if backtracks(pattern):
+                raise ValueError(f"regular expression {pattern!r} backtracks catastrophically on long URLs "
+                                 "(nested repetition such as (a|aa)+): simplify it")
         return pattern
 
     @model_validator(mode="after")

@@ -61,6 +61,7 @@ class Summary:
     finished_at: str
     requests: int
     failed: int
+    limits: str = ""  # crawl bounds reached (max_pages, max_list_pages), comma-separated
 
 
 Record = Page | Failure | Alias | Summary

@@ -84,6 +84,7 @@ class CrawlResult:
     aliases: dict[str, str] = field(default_factory=dict)
     status: str = "completed"  # completed | incomplete | timeout
     log: str = ""  # the crawl process's stderr (tail)
+    limits: str = ""  # crawl bounds reached (crawl_runs.limits_hit)
 
 
 def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
@@ -155,7 +156,7 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
             elif isinstance(rec, spool.Failure):
                 result.failures.append({"url": rec.url, "reason": rec.reason})
             elif isinstance(rec, spool.Summary):
-                result.requests, result.complete = rec.requests, True
+                result.requests, result.complete, result.limits = rec.requests, True, rec.limits
         if code is None:
             result.status = "timeout"
             result.log += f"\ncityfacts: crawl stopped after {timeout_s:g} s (crawl_timeout_s); {len(result.pages)} pages kept\n"
@@ -248,6 +249,7 @@ def load_pages(db: str | Path, sources: list[Source], result: CrawlResult, run: 
     run.failures = result.failures
     run.status = result.status
     run.crawl_log = result.log or None
+    run.limits_hit = result.limits or None
     with store_db.writer(db, wait_s=30) as con:
         load.save_sources(con, [s.model_dump() for s in sources])
         return load.load_pages(con, result.pages, run, result.aliases)

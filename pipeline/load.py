@@ -59,6 +59,7 @@ class RunRecord:
     failures: list[dict[str, str]] = field(default_factory=list)
     status: str = "completed"
     crawl_log: str | None = None
+    limits_hit: str | None = None
 
 
 def arrow(spec: Table, columns: dict[str, list[Any]]) -> pa.Table:
@@ -133,7 +134,7 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
                 "sources": [run.sources], "requests": [run.requests], "fetched": [len(pages)], "new_pages": [new],
                 "changed_pages": [changed], "unchanged_pages": [unchanged], "failed": [len(run.failures)],
                 "duration_s": [(finished - run.started_at).total_seconds()], "status": [run.status],
-                "articles": [0], "facts": [0], "crawl_log": [run.crawl_log]})
+                "articles": [0], "facts": [0], "crawl_log": [run.crawl_log], "limits_hit": [run.limits_hit]})
             failures = list({f["url"]: f for f in run.failures}.values())
             fail_tbl = arrow(CRAWL_FAILURES, {"run_id": [run.run_id] * len(failures), "url": [f["url"] for f in failures],
                                               "reason": [f["reason"] for f in failures]})

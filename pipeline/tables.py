@@ -144,6 +144,8 @@ CRAWL_RUNS = Table("crawl_runs", "One row per crawl of one source (a `run` of se
     C("facts", "int", "Facts extracted from this run's pages."),
     C("crawl_log", "text", "What the crawl process wrote to stderr (its last 20,000 characters): warnings, "
                            "and the reason when it failed or timed out."),
+    C("limits_hit", "text", "Crawl bounds this crawl reached (max_pages, max_list_pages, max_depth), comma-separated; "
+                            "what they left out is fetched by later runs. NULL when none was reached."),
 ), primary_key=("run_id",))
 
 CRAWL_FAILURES = Table("crawl_failures", "Every URL a run could not fetch, with the reason.", (

@@ -31,6 +31,7 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
 from crawlers import list_shapes
+from crawlers.patterns import URL_MAX, compile_pattern, search
 from crawlers.spool import Alias, Failure, Page
 
 
@@ -52,6 +53,7 @@ def _date_of(raw: str | None) -> date | None:
 
 
 FAILURES_STAT = "cityfacts/failures"
+LIMIT_STAT = "cityfacts/limit"  # cityfacts/limit/<name>: a crawl bound that was reached
 # Every <a href> and <area href> of a list page, absolute, whatever its extension (the source's patterns decide
 # what to follow).
 LINKS = LinkExtractor(tags=("a", "area"), attrs=("href",), canonicalize=False, unique=True, deny_extensions=[])
@@ -66,9 +68,9 @@ class ReportSpider(scrapy.Spider):
         self.source: dict[str, Any] = json.loads(source) if isinstance(source, str) else source
         self.name = f"reports:{self.source['name']}"
         self.allowed_domains = self.source.get("allowed_domains") or []
-        self.article_re = re.compile(self.source["article_pattern"])
+        self.article_re = compile_pattern(self.source["article_pattern"])
         fp = self.source.get("follow_pattern")
-        self.follow_re = re.compile(fp) if fp else None
+        self.follow_re = compile_pattern(fp) if fp else None
         self.seen: set[str] = seen if seen is not None else set()
         self.since = date.fromisoformat(since) if since else None
         self.canonical = self.source.get("canonical_origin")
@@ -80,6 +82,8 @@ class ReportSpider(scrapy.Spider):
         self.max_list_pages: int = int(self.source.get("max_list_pages") or 20)
         self.stop_when_seen: bool = bool(self.source.get("stop_paging_when_seen", True))
         self._list_urls: dict[str, set[str]] = {}  # start URL (column) -> the list pages requested for it
+        self.max_pages: int = int(self.source.get("max_pages") or 2000)
+        self.article_requests = 0
 
     async def start(self) -> Any:
         for url in self.source["start_urls"]:
@@ -103,7 +107,7 @@ class ReportSpider(scrapy.Spider):
         return url
 
     def is_article(self, url: str) -> bool:
-        return url.startswith(("http://", "https://")) and bool(self.article_re.search(self.canonical_url(url)))
+        return url.startswith(("http://", "https://")) and search(self.article_re, self.canonical_url(url))
 
     def _article_request(self, url: str, published: date | None = None) -> scrapy.Request | None:
         if not self.is_article(url):
@@ -112,18 +116,34 @@ class ReportSpider(scrapy.Spider):
             return None
         if self.canonical_url(url) in self.seen:
             return None
+        if self.article_requests >= self.max_pages:
+            self.limit_hit("max_pages")
+            return None
+        self.article_requests += 1
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed)
+
+    def limit_hit(self, name: str) -> None:
+        """Record that a crawl bound was reached (crawl_runs.limits_hit): what is left waits for the next run."""
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.set_value(f"{LIMIT_STAT}/{name}", 1)
 
     def _more(self, response: Response, new: int) -> bool:
         """Whether to page on after this list page: while its column is within `max_list_pages`, and (by
         default) only while pages bring articles that are not stored yet."""
         requested = self._list_urls.get(response.meta.get("column", ""), set())
-        return len(requested) < self.max_list_pages and (new > 0 or not self.stop_when_seen)
+        wanted = new > 0 or not self.stop_when_seen
+        if wanted and len(requested) >= self.max_list_pages:
+            self.limit_hit("max_list_pages")
+        return wanted and len(requested) < self.max_list_pages
 
     def _claim(self, response: Response, url: str) -> bool:
         """Count a further list page against its column's bound; False when over it or already asked."""
         requested = self._list_urls.setdefault(response.meta.get("column", ""), set())
-        if url in requested or len(requested) >= self.max_list_pages:
+        if url in requested or len(url) > URL_MAX:
+            return False
+        if len(requested) >= self.max_list_pages:
+            self.limit_hit("max_list_pages")
             return False
         requested.add(url)
         return True
@@ -179,7 +199,7 @@ class ReportSpider(scrapy.Spider):
                 url = link.url.split("#")[0]
                 if self.is_article(url):
                     continue
-                if (self.follow_re and self.follow_re.search(self.canonical_url(url))) or \
+                if (self.follow_re and search(self.follow_re, self.canonical_url(url))) or \
                         list_shapes.is_pager(link.text, url, response.url):
                     req = self._list_request(url, response)
                     if req is not None:
