@@ -166,8 +166,9 @@ def write_json_lines(records: list[dict[str, Any]], fmt: str = "jsonl") -> None:
 
 def _run(sources: Path, db: str, extract_articles: bool, since: str | None, only: list[str] | None,
          variables: dict[str, str] | None = None) -> None:
-    from flows.runs import describe, run_sources
+    from flows.runs import describe, run_sources, validate
 
+    validate(sources, db, variables, only)
     result = run_with_progress("extracting", run_sources, sources, db, variables, extract_articles,
                                checked_date(since, "--since"), only)
     console.print(describe(result), soft_wrap=True)
@@ -236,7 +237,9 @@ def reextract(db: Db = DEFAULT_DB,
 
 
 @app.command()
-def schedule(cron: Annotated[str, typer.Option("--cron", help='Cron expression, e.g. "0 6 * * *" (06:00 daily, server time zone).')],
+def schedule(cron: Annotated[str, typer.Option("--cron", help='Cron expression, e.g. "0 6 * * *" (06:00 daily, in --timezone).')],
+             timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone the cron runs in, e.g. "
+                                                                     "Asia/Shanghai (as in prefect.yaml).")] = "UTC",
              sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (default: the bundled real sources).")] = None,
              db: Db = DEFAULT_DB,
              name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "cityfacts-scheduled",
@@ -252,7 +255,8 @@ def schedule(cron: Annotated[str, typer.Option("--cron", help='Cron expression, 
 
     path = sources or bundled_sources()
     load_sources(path)
-    serve(cron, path, Path(db), name, checked_date(since, "--since"), announce=lambda m: console.print(m, soft_wrap=True))
+    serve(cron, path, Path(db), name, checked_date(since, "--since"), announce=lambda m: console.print(m, soft_wrap=True),
+          timezone=timezone)
 
 
 @sources_app.command("check")
@@ -281,6 +285,8 @@ def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help=
             stats = source_stats(con)
     rows = [(s.name, s.lang, ", ".join(s.allowed_domains), len(s.start_urls) + len(s.feeds) + len(s.sitemaps),
              "untested" if s.untested else "tested", *stats.get(s.name, (0, None))) for s in cfg.sources]
+    named = {s.name for s in cfg.sources}
+    rows += [(name, "", "", 0, "in the database only", *stat) for name, stat in sorted(stats.items()) if name not in named]
     emit(["source", "lang", "domains", "entry points", "status", "pages stored", "last fetched"], rows, "table",
          title=str(path))
 

@@ -18,15 +18,38 @@ from flows.work import run_lock
 def run_sources(sources: Path, db: str, variables: dict[str, str] | None = None, extract_articles: bool = True,
                 since: str | None = None, only: list[str] | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    names = [s.name for s in load_sources(sources, variables)]  # validate before paying for Prefect's start-up
-    unknown = sorted(set(only or []) - set(names))
-    if unknown:
-        raise CliError(f"{sources}: no source named {', '.join(unknown)} (have: {', '.join(names)})")
+    validate(sources, db, variables, only)
     with run_lock(db):  # refuse a second run here, before Prefect starts
         from flows.flows import run_flow
 
         return run_flow(str(sources), db, variables, progress=progress, extract_articles=extract_articles,
                         since=since, only=only or None)
+
+
+def validate(sources: Path, db: str, variables: dict[str, str] | None = None, only: list[str] | None = None) -> None:
+    """Everything a run needs that can be checked in a second: before a progress bar or Prefect's start-up."""
+    names = [s.name for s in load_sources(sources, variables)]
+    unknown = sorted(set(only or []) - set(names))
+    if unknown:
+        raise CliError(f"{sources}: no source named {', '.join(unknown)} (have: {', '.join(names)})")
+    check_database(db)
+
+
+def check_database(db: str) -> None:
+    """The database can be opened (or created where its folder is writable): one clear line otherwise."""
+    import os
+
+    from pipeline.db import DatabaseBusy, reader
+
+    path = Path(db)
+    if path.exists():
+        try:
+            with reader(path, wait_s=0.5):
+                pass
+        except DatabaseBusy:
+            pass  # another run holds it; the run lock says so next
+    elif not os.access(path.resolve().parent, os.W_OK):
+        raise CliError(f"{db}: cannot create the database: its folder {path.resolve().parent} is not writable")
 
 
 def describe(result: dict[str, Any]) -> str:

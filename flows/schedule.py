@@ -83,12 +83,24 @@ def validate_cron(cron: str) -> None:
         raise ScheduleError(f"--cron: not a valid cron expression: {cron!r} ({exc})") from None
 
 
+def validate_timezone(timezone: str) -> str:
+    """An IANA time zone name (Asia/Shanghai, UTC), checked against the system's zone database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"--timezone: unknown time zone {timezone!r} (an IANA name such as Asia/Shanghai or UTC)") from None
+    return timezone
+
+
 def serve(cron: str, sources_file: Path, db: Path, name: str, since: str | None = None,
-          announce=print) -> None:
-    """Serve the run flow as a cron deployment until interrupted (SIGINT or SIGTERM)."""
+          announce=print, timezone: str = "UTC") -> None:
+    """Serve the run flow as a cron deployment until interrupted (SIGINT or SIGTERM); the cron runs in `timezone`."""
     if "prefect" in sys.modules:
         raise ScheduleError("internal: Prefect was imported before its API URL was set")
     validate_cron(cron)
+    validate_timezone(timezone)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -103,9 +115,11 @@ def serve(cron: str, sources_file: Path, db: Path, name: str, since: str | None 
         params = {"sources_file": str(sources_file.resolve()), "db": str(db.resolve())}
         if since:
             params["since"] = since
-        announce(f"serving deployment cityfacts-run/{name} on cron {cron!r} against {api}; Ctrl-C stops it")
+        announce(f"serving deployment cityfacts-run/{name} on cron {cron!r} ({timezone}) against {api}; Ctrl-C stops it")
+        from prefect.schedules import Cron
+
         try:
-            run_flow.serve(name=name, cron=cron, parameters=params, print_starting_message=False)
+            run_flow.serve(name=name, schedule=Cron(cron, timezone=timezone), parameters=params, print_starting_message=False)
         except KeyboardInterrupt:
             pass
 

@@ -192,6 +192,14 @@ def load_article_tables(con: duckdb.DuckDBPyConnection, t: ArticleTables, run_id
         if run_id:
             con.execute("UPDATE crawl_runs SET articles = coalesce(articles, 0) + ?, facts = coalesce(facts, 0) + ? WHERE run_id = ?",
                         [t.articles.num_rows, t.facts.num_rows, run_id])
+        else:
+            # A re-extraction (after `crawl`, or an extractor update): the runs that stored these pages count
+            # what their pages now yield.
+            con.execute("""
+                UPDATE crawl_runs SET
+                  articles = (SELECT count(*) FROM articles a JOIN pages p ON a.url = p.url WHERE p.run_id = crawl_runs.run_id),
+                  facts = (SELECT count(*) FROM facts f JOIN pages p ON f.url = p.url WHERE p.run_id = crawl_runs.run_id)
+                WHERE run_id IN (SELECT DISTINCT p.run_id FROM pages p JOIN judged j ON p.url = j.url)""")
     irrelevant = t.judged.num_rows - t.articles.num_rows
     return {"articles": t.articles.num_rows, "facts": t.facts.num_rows, "irrelevant": irrelevant}
 

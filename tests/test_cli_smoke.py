@@ -107,3 +107,18 @@ def test_demo_serve_writes_a_sources_file_that_run_can_use(tmp_path):
     assert missing.returncode == 1 and "--var demo=URL" in missing.stderr
     assert cli("sources", "check", str(bundled), "--var", "demo=http://127.0.0.1:8000").returncode == 0
     assert cli("sources", "check", str(bundled), "--var", "demo").returncode == 1
+
+
+def test_a_bad_database_path_fails_before_prefect_starts(tmp_path):
+    import subprocess
+
+    from conftest import CLI_PROCESS, ROOT
+
+    garbage = tmp_path / "not.duckdb"
+    garbage.write_bytes(b"root:x:0:0:root:/root:/bin/bash\n")
+    run = subprocess.run([*CLI_PROCESS, "run", "--sources", str(ROOT / "flows" / "demo_site" / "sources.yaml"),
+                          "--var", "demo=http://127.0.0.1:9", "--db", str(garbage)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "not a valid DuckDB database" in run.stderr and "Traceback" not in run.stderr
+    assert "prefect" not in run.stderr.lower() and "extracting" not in run.stderr, "no Prefect server, no progress bar"

@@ -64,6 +64,13 @@ def test_crawl_only_then_reextract_and_sources_list(prefect_api, demo_site, demo
     assert out.returncode == 0, out.stderr
     assert "re-extracted 18 articles" in out.stderr
     assert counts(db)["articles"] == 18 and counts(db)["facts"] > 60
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run_counts = con.execute("SELECT articles, facts FROM crawl_runs").fetchall()
+        facts_total = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    finally:
+        con.close()
+    assert run_counts == [(18, facts_total)], "the crawl's run counts what its pages yielded once re-extracted"
     again = cli("reextract", "--db", str(db))
     assert "re-extracted 0 articles" in again.stderr, "nothing is stale after a re-extraction"
     filled = tmp_path / "demo.yaml"

@@ -27,7 +27,7 @@ from prefect.deployments import run_deployment
 async def schedules():
     async with get_client() as c:
         d = await c.read_deployment_by_name("cityfacts-run/test-schedule")
-        return [(s.schedule.cron, s.active) for s in d.schedules]
+        return [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules]
 
 print(json.dumps({"schedules": asyncio.run(schedules())}))
 run = run_deployment("cityfacts-run/test-schedule", timeout=240)
@@ -67,8 +67,9 @@ def test_cron_deployment_on_a_real_server(demo_site, tmp_path):
         env["PREFECT_API_URL"] = api
         log = tmp_path / "schedule.log"
         with log.open("wb") as out:
-            proc = subprocess.Popen([*CLI, "schedule", "--cron", "0 6 * * *", "--sources", str(sources), "--db", str(db),
-                                     "--name", "test-schedule"], env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen([*CLI, "schedule", "--cron", "0 6 * * *", "--timezone", "Asia/Shanghai",
+                                     "--sources", str(sources), "--db", str(db), "--name", "test-schedule"],
+                                    env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_for(proc, log, "serving deployment cityfacts-run/test-schedule", 120)
             client = None
@@ -78,7 +79,7 @@ def test_cron_deployment_on_a_real_server(demo_site, tmp_path):
                     break
                 time.sleep(1)
             assert client is not None and client.returncode == 0, client.stderr[-3000:]
-            assert '"schedules": [["0 6 * * *", true]]' in client.stdout
+            assert '"schedules": [["0 6 * * *", "Asia/Shanghai", true]]' in client.stdout, "06:00 in Shanghai, not UTC"
             assert '"state": "COMPLETED"' in client.stdout
         finally:
             stop(proc)
@@ -111,3 +112,6 @@ def test_without_api_url_it_starts_and_stops_its_own_server(tmp_path, demo_sourc
 def test_bad_cron_is_one_line():
     out = subprocess.run([*CLI, "schedule", "--cron", "every morning"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "--cron: not a valid cron expression" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([*CLI, "schedule", "--cron", "0 6 * * *", "--timezone", "Mars/Olympus"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1 and "--timezone: unknown time zone" in out.stderr and "Traceback" not in out.stderr

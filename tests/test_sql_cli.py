@@ -109,3 +109,14 @@ def test_sql_has_a_time_and_memory_bound(tmp_path, extractor):
     assert big.returncode == 1 and "memory" in big.stderr.lower() and "Traceback" not in big.stderr
     assert cli("sql", "SELECT 1", "--db", db, "--memory-limit", "lots").returncode == 1
     assert cli("sql", "SET memory_limit = '100GB'", "--db", db).returncode == 1, "the bound cannot be lifted from a query"
+
+
+def test_sources_list_shows_sources_known_only_to_the_database(tmp_path):
+    db = tmp_path / "s.duckdb"
+    page = load.PageRecord("http://old.example/a.html", "retired-source", "2024-01-02T00:00:00+00:00", 200,
+                           "text/html", b"<html><body><p>x</p></body></html>")
+    with pdb.writer(db) as con:
+        load.load(con, [page], [])
+    out = cli("sources", "list", "--db", str(db))
+    assert out.returncode == 0 and "retired-source" in out.stdout and "database only" in out.stdout
+    assert "jinan-gov" in out.stdout, "the bundled sources are still listed"
