@@ -283,8 +283,9 @@ def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help=
     if Path(db).exists():
         with sandboxed(db) as con:
             stats = source_stats(con)
-    rows = [(s.name, s.lang, ", ".join(s.allowed_domains), len(s.start_urls) + len(s.feeds) + len(s.sitemaps),
-             "untested" if s.untested else "tested", *stats.get(s.name, (0, None))) for s in cfg.sources]
+    rows: list[tuple[Any, ...]] = [
+        (s.name, s.lang, ", ".join(s.allowed_domains), len(s.start_urls) + len(s.feeds) + len(s.sitemaps),
+         "untested" if s.untested else "tested", *stats.get(s.name, (0, None))) for s in cfg.sources]
     named = {s.name for s in cfg.sources}
     rows += [(name, "", "", 0, "in the database only", *stat) for name, stat in sorted(stats.items()) if name not in named]
     emit(["source", "lang", "domains", "entry points", "status", "pages stored", "last fetched"], rows, "table",
