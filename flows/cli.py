@@ -140,15 +140,30 @@ def checked_date(value: str | None, option: str) -> str | None:
 def progress_bar(label: str) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=console, transient=False)
+
+
+class BarProgress:
+    """The callback long work moves a bar with: progress(done, total) while extracting; .crawling(pages, failed)
+    while a crawl runs (the child's spool, read as it grows)."""
+
+    def __init__(self, progress: Any, bar: Any, label: str) -> None:
+        self.progress, self.bar, self.label = progress, bar, label
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.progress.update(self.bar, completed=done, total=total, description=f"[bold]{self.label}")
+
+    def crawling(self, pages: int, failed: int) -> None:
+        self.progress.update(self.bar, completed=0, total=None,
+                             description=f"[bold]crawling[/]: {pages} pages fetched, {failed} failed")
 
 
 def run_with_progress(label: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call fn(..., progress=callback) with a progress bar that the callback moves."""
     with progress_bar(label) as progress:
-        bar = progress.add_task(label, total=None)
-        return fn(*args, progress=lambda done, total: progress.update(bar, completed=done, total=total), **kwargs)
+        bar = progress.add_task(f"[bold]{label}", total=None)
+        return fn(*args, progress=BarProgress(progress, bar, label), **kwargs)
 
 
 def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str | None = None, headers: bool = True,

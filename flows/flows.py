@@ -24,8 +24,8 @@ from flows import work  # noqa: E402
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_task(sources: list[Any], workdir: str, seen: set[str], since: str | None, contact: str | None,
-               settings: dict[str, Any] | None) -> work.CrawlResult:
-    result = work.crawl(sources, Path(workdir), seen, since, contact, settings)
+               settings: dict[str, Any] | None, progress: Any = None) -> work.CrawlResult:
+    result = work.crawl(sources, Path(workdir), seen, since, contact, settings, progress)
     get_run_logger().info("crawled: %d requests, %d new article pages, %d failures",
                           result.requests, len(result.pages), len(result.failures))
     return result
@@ -56,7 +56,7 @@ def source_flow(source_config: dict[str, Any], db: str, workdir: str, since: str
     source = Source.model_validate(source_config)
     run = work.new_run([source])
     seen = work.seen_urls(db, source.refetch_days)
-    result = crawl_task([source], workdir, seen, since, contact, crawl_settings)
+    result = crawl_task([source], workdir, seen, since, contact, crawl_settings, getattr(progress, "crawling", None))
     counts = load_pages_task(db, [source], result, run)
     extracted = extract_task(db, [source], since, run.run_id, progress)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures),

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -98,12 +99,44 @@ def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
 LOG_TAIL = 20_000
 
 
-def _run_child(cmd: list[str], timeout_s: float, log_file: Path) -> tuple[int | None, str]:
-    """(exit code, or None when it ran out of time and was killed; its stderr's tail)."""
+class SpoolWatcher:
+    """Counts what a running crawl has written to its spool (pages, failures), reading only what is new."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset, self.pages, self.failed = path, 0, 0, 0
+
+    def poll(self) -> tuple[int, int]:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except OSError:
+            return self.pages, self.failed
+        complete = data[:data.rfind(b"\n") + 1]  # a line still being written waits for the next poll
+        self.offset += len(complete)
+        self.pages += complete.count(b'{"kind": "page"')
+        self.failed += complete.count(b'{"kind": "failure"')
+        return self.pages, self.failed
+
+
+def _run_child(cmd: list[str], timeout_s: float, log_file: Path,
+               tick: Callable[[], None] | None = None) -> tuple[int | None, str]:
+    """(exit code, or None when it ran out of time and was killed; its stderr's tail). `tick` is called about
+    twice a second while the child runs (progress)."""
     with log_file.open("w+b") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        deadline = time.monotonic() + timeout_s
         try:
-            code: int | None = proc.wait(timeout=timeout_s)
+            code: int | None = None
+            while True:
+                try:
+                    code = proc.wait(timeout=max(0.0, min(0.5, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        raise
+                    if tick is not None:
+                        tick()
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -118,7 +151,8 @@ def _run_child(cmd: list[str], timeout_s: float, log_file: Path) -> tuple[int | 
 
 
 def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | None = None,
-          contact: str | None = None, settings: dict[str, Any] | None = None) -> CrawlResult:
+          contact: str | None = None, settings: dict[str, Any] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> CrawlResult:
     """Run Scrapy in a child process (its reactor cannot restart) and read back its spool.
 
     A crawl that runs past its sources' `crawl_timeout_s` is killed; what it had fetched is kept and the
@@ -142,7 +176,9 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
         cmd += ["--settings", json.dumps(settings)]
     timeout_s = max(s.crawl_timeout_s for s in sources) if sources else 60.0
     try:
-        code, log_text = _run_child(cmd, timeout_s, log_file)
+        watcher = SpoolWatcher(spool_file)
+        code, log_text = _run_child(cmd, timeout_s, log_file,
+                                    (lambda: progress(*watcher.poll())) if progress is not None else None)
         if code not in (0, None):
             tail = (log_text.strip().splitlines() or ["no output"])[-1]
             raise RunError(f"crawl failed (exit {code}): {tail}")

@@ -98,3 +98,14 @@ def test_url_patterns_are_matched_in_bounded_time(tmp_path):
     assert search(slow, "http://x.cn/" + "a" * 1800 + "!") is False
     assert search(compile_pattern(r"/art/\d+\.html$"), "http://x.cn/art/1.html")
     assert not search(compile_pattern(r"/art/\d+\.html$"), "http://x.cn/" + "a" * URL_MAX + "/art/1.html")
+
+
+def test_a_running_crawl_reports_its_progress(tmp_path):
+    """The parent reads the child's spool as it grows: pages fetched and failures, while the crawl runs."""
+    seen: list[tuple[int, int]] = []
+    with LinkFarm(delay_s=0.1) as site:
+        srcs = sources(tmp_path, site, "    max_pages: 30\n    max_list_pages: 2\n"
+                                       "    politeness: {download_delay: 0, autothrottle: false, concurrency_per_domain: 2}\n")
+        result = work.crawl(srcs, tmp_path / "work", set(), progress=lambda pages, failed: seen.append((pages, failed)))
+    assert len(result.pages) == 30
+    assert seen and seen == sorted(seen) and 0 < seen[-1][0] <= 30, seen
