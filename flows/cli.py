@@ -119,7 +119,9 @@ def parse_vars(values: list[str] | None) -> dict[str, str] | None:
 OutFormat = Annotated[Format, typer.Option("--format", help="table, csv, tsv, json (one array) or jsonl (one object "
                                                             "per line).")]
 NoHeaders = Annotated[bool, typer.Option("--no-headers", help="csv/tsv/table: leave out the header line.")]
-AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line.")]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per input, one per line (= --format jsonl).")]
+RecordFormat = Annotated[Format, typer.Option("--format", help="table; json (one array) or jsonl (an object per input); "
+                                                               "csv or tsv (a row per fact, or per page).")]
 
 
 def bundled_sources() -> Path:
@@ -309,7 +311,7 @@ def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help=
 
 @app.command()
 def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, or - for standard input.")],
-            as_json: AsJson = False,
+            as_json: AsJson = False, fmt: RecordFormat = Format.table, no_headers: NoHeaders = False,
             lang: Annotated[str | None, typer.Option("--lang", help="Force en or zh instead of detecting.")] = None,
             published: Annotated[str | None, typer.Option(
                 "--published", help="The reports' publication date (YYYY-MM-DD): dates 'last year' and tells "
@@ -329,18 +331,28 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
             errors += 1
             error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")
     published = checked_date(published, "--published")
+    fmt = Format.jsonl if as_json else fmt
     results = Extractor().extract_many([t for _, t in texts], [lang] * len(texts), published=[published] * len(texts))
+    records: list[dict[str, Any]] = []
     for (p, _), ex in zip(texts, results, strict=True):
         if isinstance(ex, Exception):
             errors += 1
             error_line(f"{p}: {ex}")
-        elif as_json:
-            write_json_lines([{"path": p, **ex.to_json()}])
+        elif fmt == Format.jsonl:
+            write_json_lines([{"path": p, **ex.to_json()}])  # as each is done: the contract other tools stream
+        elif fmt != Format.table:
+            records.append({"path": p, **ex.to_json()})
         else:
             out.print(f"[bold]{p}[/]: {ex.lang}, main city {ex.main_city}, cities {', '.join(ex.cities) or '-'}")
             emit(["text", "value", "unit", "approx", "counted", "metric", "city", "status", "aspect", "level", "year", "scope"],
                  [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city, f.status, f.aspect, f.level, f.year,
                    f.scope if f.scope == "city" else f"part: {f.part or '?'}") for f in ex.facts], "table")
+    if fmt == Format.json:
+        write_json_lines(records, "json")
+    elif fmt in (Format.csv, Format.tsv):
+        facts = [{"path": r["path"], **f} for r in records for f in r["facts"]]
+        columns = list(facts[0]) if facts else ["path"]
+        emit(columns, [tuple(f.get(c) for c in columns) for f in facts], fmt.value, headers=not no_headers)
     if errors:
         raise typer.Exit(1)
 
@@ -348,7 +360,7 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
 @app.command()
 def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw bytes), or - for standard input.")],
           url: Annotated[str | None, typer.Option("--url", help="The page's URL (only with one page).")] = None,
-          as_json: AsJson = False) -> None:
+          as_json: AsJson = False, fmt: RecordFormat = Format.table, no_headers: NoHeaders = False) -> None:
     """Main text, title and date of saved HTML pages, read exactly as the crawler reads them."""
     from crawlers.parse import parse_page
     from flows.inputs import read_bytes
@@ -357,6 +369,7 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
     if url and len(paths) > 1:
         raise CliError("--url applies to one page; got several")
     errors = 0
+    records: list[dict[str, Any]] = []
     for p in paths:
         try:
             body = read_bytes(p)
@@ -372,10 +385,18 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
         rec = {"path": p, "url": url, "title": page.title, "published": page.published,
                "lang": detect_lang(page.text), "text": page.text, "text_from": page.text_from,
                "date_from": page.date_from}
-        if as_json:
+        if as_json or fmt == Format.jsonl:
             write_json_lines([rec])
+        elif fmt != Format.table:
+            records.append(rec)
         else:
             out.print(f"[bold]{page.title or p}[/] ({page.published or 'no date'}, {rec['lang']})\n{page.text}\n")
+    if records and fmt == Format.json:
+        write_json_lines(records, "json")
+    elif fmt == Format.json:
+        write_json_lines([], "json")
+    elif records:
+        emit(list(records[0]), [tuple(r.values()) for r in records], fmt.value, headers=not no_headers)
     if errors:
         raise typer.Exit(1)
 

@@ -57,3 +57,24 @@ def test_seed_report_facts_belong_to_jinan():
     assert "Yichang" not in doc["cities"] and "Ganzhou" not in doc["cities"]
     funds = [f for f in doc["facts"] if f["unit"] == "yuan"]
     assert [f["value"] for f in funds] == [45_000_000]
+
+
+def test_extract_and_parse_share_the_output_formats(tmp_path):
+    import csv
+    import io
+    import json
+
+    from conftest import cli
+
+    report = tmp_path / "r.txt"
+    report.write_text("Zibo has 52 integration enterprises and 12 training bases.\n", encoding="utf-8")
+    as_array = json.loads(cli("extract", str(report), "--format", "json").stdout)
+    assert isinstance(as_array, list) and as_array[0]["path"] == str(report)
+    assert cli("extract", str(report), "--json").stdout == cli("extract", str(report), "--format", "jsonl").stdout
+    rows = list(csv.DictReader(io.StringIO(cli("extract", str(report), "--format", "csv").stdout)))
+    assert [(r["value"], r["metric"]) for r in rows] == [("52", "integration_enterprises"), ("12", "training_bases")]
+    page = tmp_path / "p.html"
+    page.write_text("<html><head><title>T</title></head><body><h1>威海市</h1><p>威海市新建实训基地12个。</p></body></html>",
+                    encoding="utf-8")
+    parsed = json.loads(cli("parse", str(page), "--format", "json").stdout)
+    assert parsed[0]["text"] == "威海市新建实训基地12个。" and parsed[0]["text_from"]
