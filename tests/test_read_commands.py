@@ -159,17 +159,23 @@ def test_report_is_self_contained_and_draws_its_charts(demo_db, tmp_path):
     assert "@import" not in page and "url(" not in page
     assert "default-src 'none'" in page
     # each number links to its evidence row, which holds the sentence and the source URL
-    anchors = set(re.findall(r"href='#(f-[0-9a-f]+)'", page))
+    anchors = set(re.findall(r"href=[\"'](?:#)(f-[0-9a-f]+)[\"']", page))
     rows = set(re.findall(r"<tr id='(f-[0-9a-f]+)'>", page))
     assert anchors and anchors <= rows
     assert "http://demo-news.invalid/" in page
 
-    dom = browser("--dump-dom", report.as_uri())
-    body = re.search(r"<body[^>]*>", dom.stdout).group(0)
-    assert 'data-ready="yes"' in body and "data-errors" not in body, body
-    charts = int(re.search(r'data-charts="(\d+)"', body).group(1))
-    marks = int(re.search(r'data-marks="(\d+)"', body).group(1))
-    assert charts >= 5 and marks >= 30
+    assert "vega.github.io" not in page, "chart links stay in the page"
+    for width in (700, 1400):  # a narrow window and a wide one: charts scale, no label is cut off
+        dom = browser(f"--window-size={width},1400", "--dump-dom", report.as_uri())
+        body = re.search(r"<body[^>]*>", dom.stdout).group(0)
+        assert 'data-ready="yes"' in body and "data-errors" not in body, body
+        charts = int(re.search(r'data-charts="(\d+)"', body).group(1))
+        marks = int(re.search(r'data-marks="(\d+)"', body).group(1))
+        assert charts >= 5 and marks >= 30
+        assert 'data-overflow="0"' in body, f"at {width} px some text overflows its chart: {body}"
+    # every bar says the day its value was reported; CJK fonts are named before the generic family
+    assert re.search(r">[^<]*\(\d{4}-\d{2}-\d{2}\)</text>", page)
+    assert "Noto Sans CJK SC" in page and "Microsoft YaHei" in page
 
     shot = tmp_path / "report.png"
     browser("--window-size=1200,1400", f"--screenshot={shot}", report.as_uri())
