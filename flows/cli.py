@@ -60,10 +60,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+QUIET = {"on": False}  # -q: no progress bars or summary lines, only data and errors
+
+
 @app.callback()
 def main_options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                       help="Print the version and exit.")] = False) -> None:
+                                                       help="Print the version and exit.")] = False,
+                 verbose: Annotated[int, typer.Option("-v", "--verbose", count=True,
+                                                      help="Show the flow's log lines (-v), and debug lines (-vv).")] = 0,
+                 quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars or summary lines: only "
+                                                                             "data and errors.")] = False) -> None:
     """Track what Chinese cities report about production-education integration (产教融合)."""
+    import os
+
+    QUIET["on"] = quiet
+    # Prefect's log lines would be written over the progress bar: by default only its warnings are shown.
+    level = "DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING"
+    os.environ["PREFECT_LOGGING_LEVEL"] = "ERROR" if quiet else level
 app.add_typer(sources_app, name="sources")
 
 
@@ -143,7 +156,7 @@ def progress_bar(label: str) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=False)
+                    console=console, transient=False, disable=QUIET["on"])
 
 
 class BarProgress:
@@ -188,7 +201,8 @@ def _run(sources: Path, db: str, extract_articles: bool, since: str | None, only
     validate(sources, db, variables, only)
     result = run_with_progress("extracting", run_sources, sources, db, variables, extract_articles,
                                checked_date(since, "--since"), only)
-    console.print(describe(result), soft_wrap=True)
+    if not QUIET["on"]:
+        console.print(describe(result), soft_wrap=True)
 
 
 @app.command()
@@ -249,8 +263,9 @@ def reextract(db: Db = DEFAULT_DB,
 
     srcs = load_sources(sources) if sources else None
     counts = run_with_progress("re-extracting", extract_stored, db, srcs, everything, checked_date(since, "--since"))
-    console.print(f"re-extracted {counts['articles']} articles, {counts['facts']} facts "
-                  f"({counts['irrelevant']} pages failed their keyword filter)")
+    if not QUIET["on"]:
+        console.print(f"re-extracted {counts['articles']} articles, {counts['facts']} facts "
+                      f"({counts['irrelevant']} pages failed their keyword filter)")
 
 
 @app.command()

@@ -62,6 +62,13 @@ def _e(s: Any) -> str:
     return html.escape("" if s is None else str(s), quote=True)
 
 
+def _source_link(url: str | None) -> str:
+    """A link to the page a figure came from; only http(s) URLs become links (a stored URL is data, never script)."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return f"<a href='{_e(url)}' rel='noreferrer noopener'>source</a>"
+    return _e(url or "")
+
+
 def _highlight(sentence: str, text: str) -> str:
     if text and text in sentence:
         i = sentence.index(text)
@@ -131,7 +138,7 @@ def build(con: duckdb.DuckDBPyConnection, labels: dict[str, str] | None = None, 
         ev_rows.append(f"<tr id='f-{_e(fid)}'><td>{_e(ev['city'])}</td><td>{_e(labels.get(ev['metric'], ev['metric']))}</td>"
                        f"<td class='num'>{_e(figure(ev['value'], ev['unit'], ev['approx'], ev['value_max']))}</td>"
                        f"<td>{_e(ev['published'] or '')}</td><td>{_highlight(ev['sentence'] or '', ev['text'] or '')}</td>"
-                       f"<td><a href='{_e(ev['url'])}' rel='noreferrer noopener'>source</a></td></tr>")
+                       f"<td>{_source_link(ev['url'])}</td></tr>")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "

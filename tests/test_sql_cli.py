@@ -120,3 +120,28 @@ def test_sources_list_shows_sources_known_only_to_the_database(tmp_path):
     out = cli("sources", "list", "--db", str(db))
     assert out.returncode == 0 and "retired-source" in out.stdout and "database only" in out.stdout
     assert "jinan-gov" in out.stdout, "the bundled sources are still listed"
+
+
+def test_the_report_escapes_what_pages_say(tmp_path, extractor):
+    """Text and URLs from crawled pages are data in the report: no script, no attribute breakout, no
+    javascript: link."""
+    db = tmp_path / "x.duckdb"
+    hostile = "Zibo <script>alert(1)</script> '\"><img src=x onerror=alert(2)> has 52 integration enterprises."
+    ex = extractor.extract(hostile, "en")
+    with pdb.writer(db) as con:
+        load.load(con, [], [load.ArticleRecord("javascript:alert(3)//", "s", "<b>t</b>", "2024-01-02", hostile, "h", ex)])
+    out = tmp_path / "r.html"
+    assert cli("report", "--db", str(db), "--out", str(out)).returncode == 0
+    body = out.read_text(encoding="utf-8").split("</head>", 1)[1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, "the sentence is shown, escaped"
+    assert "<script" not in body and "<img" not in body, "nothing from the page becomes markup"
+    assert "href='javascript:" not in body and 'href="javascript:' not in body
+
+
+def test_quiet_and_verbose(tmp_path, extractor):
+    db = str(small_db(tmp_path, extractor))
+    loud = cli("reextract", "--db", db)
+    assert loud.returncode == 0 and "re-extracted" in loud.stderr
+    quiet = cli("-q", "reextract", "--db", db)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == "", "nothing but errors"
+    assert cli("-vv", "sql", "SELECT 1 AS a", "--db", db, "--format", "csv").stdout.splitlines() == ["a", "1"]
