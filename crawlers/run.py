@@ -35,7 +35,8 @@ def source_settings(source: dict) -> dict:
         # The per-domain limit alone let more requests be in flight on one domain with no delay (measured with
         # Scrapy 2.19), so the crawler's total is capped to it too: at most N per domain, whatever the delay.
         "CONCURRENT_REQUESTS": pol.get("concurrency_per_domain", 2) * max(1, len(source.get("allowed_domains") or [])),
-        "DEPTH_LIMIT": source.get("max_depth", 10),
+        # Paging a column is not depth: its pages (max_list_pages) come on top of the links followed from them.
+        "DEPTH_LIMIT": source.get("max_depth", 10) + source.get("max_list_pages", 20),
     }
 
 

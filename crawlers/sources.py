@@ -95,7 +95,8 @@ class Source(BaseModel):
     max_list_pages: int = Field(20, ge=1, le=10_000)
     # Report pages fetched per run; the rest waits for the next run (a link farm cannot run a crawl forever).
     max_pages: int = Field(2000, ge=1, le=1_000_000)
-    # Links followed from a start URL, at most this deep (Scrapy's DEPTH_LIMIT).
+    # Links followed from a start URL, at most this deep beyond its list pages (Scrapy's DEPTH_LIMIT is this plus
+    # max_list_pages, so paging through a column does not use it up).
     max_depth: int = Field(10, ge=1, le=1000)
     # Stop paging a column once a whole list page brings no article that is not already stored.
     stop_paging_when_seen: bool = True
