@@ -27,7 +27,7 @@ def crawl_task(sources: list[Any], workdir: str, seen: set[str], since: str | No
                settings: dict[str, Any] | None, progress: Any = None) -> work.CrawlResult:
     result = work.crawl(sources, Path(workdir), seen, since, contact, settings, progress)
     get_run_logger().info("crawled: %d requests, %d new article pages, %d failures",
-                          result.requests, len(result.pages), len(result.failures))
+                          result.requests, result.page_count, len(result.failures))
     return result
 
 

@@ -32,6 +32,8 @@ from nlp.extract import Extractor
 from pipeline import db as store_db
 from pipeline import load, queries
 
+PAGE_BATCH = 500  # pages loaded per transaction: memory stays flat however long the crawl
+
 Progress = Callable[[int, int], None]
 log = logging.getLogger("cityfacts")
 BATCH = 200
@@ -78,7 +80,10 @@ def run_lock(db: str | Path) -> Iterator[None]:
 
 @dataclass
 class CrawlResult:
-    pages: list[load.PageRecord]
+    """What a crawl brought back. The pages stay in the spool file until `load_pages` streams them into the
+    database in batches: a crawl's pages are never all held in memory at once."""
+
+    spool: Path | None
     failures: list[dict[str, str]]
     requests: int
     complete: bool
@@ -86,6 +91,29 @@ class CrawlResult:
     status: str = "completed"  # completed | incomplete | timeout
     log: str = ""  # the crawl process's stderr (tail)
     limits: str = ""  # crawl bounds reached (crawl_runs.limits_hit)
+    page_count: int = 0
+
+    def page_batches(self, size: int | None = None) -> Iterator[list[load.PageRecord]]:
+        size = size or PAGE_BATCH
+        batch: list[load.PageRecord] = []
+        for rec in read_spool(self.spool) if self.spool is not None else ():
+            if isinstance(rec, spool.Page):
+                batch.append(load.PageRecord(rec.url, rec.source, rec.fetched_at, rec.status, rec.content_type or "",
+                                             rec.body))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    @property
+    def pages(self) -> list[load.PageRecord]:
+        """All pages at once (tests, small crawls); loading streams them with page_batches instead."""
+        return [p for batch in self.page_batches() for p in batch]
+
+    def discard(self) -> None:
+        if self.spool is not None:
+            self.spool.unlink(missing_ok=True)
 
 
 def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
@@ -182,11 +210,10 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
         if code not in (0, None):
             tail = (log_text.strip().splitlines() or ["no output"])[-1]
             raise RunError(f"crawl failed (exit {code}): {tail}")
-        result = CrawlResult([], [], 0, False, log=log_text)
+        result = CrawlResult(spool_file, [], 0, False, log=log_text)
         for rec in read_spool(spool_file):
             if isinstance(rec, spool.Page):
-                result.pages.append(load.PageRecord(rec.url, rec.source, rec.fetched_at, rec.status, rec.content_type or "",
-                                                    rec.body))
+                result.page_count += 1
             elif isinstance(rec, spool.Alias):
                 result.aliases[rec.alias] = rec.url
             elif isinstance(rec, spool.Failure):
@@ -195,12 +222,15 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
                 result.requests, result.complete, result.limits = rec.requests, True, rec.limits
         if code is None:
             result.status = "timeout"
-            result.log += f"\ncityfacts: crawl stopped after {timeout_s:g} s (crawl_timeout_s); {len(result.pages)} pages kept\n"
+            result.log += f"\ncityfacts: crawl stopped after {timeout_s:g} s (crawl_timeout_s); {result.page_count} pages kept\n"
         elif not result.complete:
             result.status = "incomplete"
         return result
+    except BaseException:
+        spool_file.unlink(missing_ok=True)
+        raise
     finally:
-        for f in (src_file, seen_file, spool_file, log_file):
+        for f in (src_file, seen_file, log_file):  # the spool stays for load_pages, which removes it
             f.unlink(missing_ok=True)
 
 
@@ -286,6 +316,22 @@ def load_pages(db: str | Path, sources: list[Source], result: CrawlResult, run: 
     run.status = result.status
     run.crawl_log = result.log or None
     run.limits_hit = result.limits or None
+    totals = {"pages": 0, "new": 0, "changed": 0, "unchanged": 0}
+    # The spool is removed only once everything is stored: a retried load reads it again.
     with store_db.writer(db, wait_s=30) as con:
         load.save_sources(con, [s.model_dump() for s in sources])
-        return load.load_pages(con, result.pages, run, result.aliases)
+        batches = result.page_batches()
+        batch: list[load.PageRecord] | None = next(batches, None)
+        while True:
+            following = next(batches, None) if batch is not None else None
+            last = following is None
+            # Each batch in its own transaction; the last one also records the run with the totals.
+            counts = load.load_pages(con, batch or [], run, result.aliases if last else None, record_run=last,
+                                     carried=totals)
+            for k in totals:
+                totals[k] += counts[k]
+            if last:
+                break
+            batch = following
+    result.discard()
+    return totals

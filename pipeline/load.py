@@ -102,8 +102,10 @@ def facts_table(articles: list[ArticleRecord]) -> pa.Table:
 
 
 def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: RunRecord | None = None,
-               aliases: dict[str, str] | None = None) -> dict[str, int]:
-    """Store fetched pages (new or changed bytes only) and the run record, in one transaction."""
+               aliases: dict[str, str] | None = None, record_run: bool = True,
+               carried: dict[str, int] | None = None) -> dict[str, int]:
+    """Store fetched pages (new or changed bytes only) and, with record_run, the run record, in one transaction.
+    A crawl loaded in batches records its run with the last batch; `carried` holds the earlier batches' counts."""
     before = stored_hashes(con, [p.url for p in pages])
     pages = list({p.url: p for p in pages}.values())
     new = sum(1 for p in pages if p.url not in before)
@@ -127,12 +129,14 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
             con.execute("UPDATE pages SET fetched_at = now() WHERE url IN (SELECT unnest(?))", [refreshed])
         if aliases:
             con.execute("INSERT OR REPLACE INTO url_aliases BY NAME SELECT * FROM new_aliases")
-        if run is not None:
+        if run is not None and record_run:
             finished = datetime.now(UTC)
+            c = carried or {}
             run_tbl = arrow(CRAWL_RUNS, {
                 "run_id": [run.run_id], "started_at": [run.started_at], "finished_at": [finished],
-                "sources": [run.sources], "requests": [run.requests], "fetched": [len(pages)], "new_pages": [new],
-                "changed_pages": [changed], "unchanged_pages": [unchanged], "failed": [len(run.failures)],
+                "sources": [run.sources], "requests": [run.requests], "fetched": [len(pages) + c.get("pages", 0)],
+                "new_pages": [new + c.get("new", 0)], "changed_pages": [changed + c.get("changed", 0)],
+                "unchanged_pages": [unchanged + c.get("unchanged", 0)], "failed": [len(run.failures)],
                 "duration_s": [(finished - run.started_at).total_seconds()], "status": [run.status],
                 "articles": [0], "facts": [0], "crawl_log": [run.crawl_log], "limits_hit": [run.limits_hit]})
             failures = list({f["url"]: f for f in run.failures}.values())

@@ -109,3 +109,32 @@ def test_a_running_crawl_reports_its_progress(tmp_path):
         result = work.crawl(srcs, tmp_path / "work", set(), progress=lambda pages, failed: seen.append((pages, failed)))
     assert len(result.pages) == 30
     assert seen and seen == sorted(seen) and 0 < seen[-1][0] <= 30, seen
+
+
+def test_pages_stream_from_the_spool_in_batches(tmp_path, monkeypatch):
+    """A crawl's pages are loaded a batch per transaction, never all held at once; the run row has the totals."""
+    from pipeline import load as pload
+
+    monkeypatch.setattr(work, "PAGE_BATCH", 7)
+    batches: list[int] = []
+    real = pload.load_pages
+
+    def spy(con, pages, *args, **kwargs):
+        batches.append(len(pages))
+        return real(con, pages, *args, **kwargs)
+
+    monkeypatch.setattr(pload, "load_pages", spy)
+    with LinkFarm() as site:
+        srcs = sources(tmp_path, site, "    max_pages: 30\n    max_list_pages: 2\n"
+                                       "    politeness: {download_delay: 0, autothrottle: false, concurrency_per_domain: 8}\n")
+        result = work.crawl(srcs, tmp_path / "work", set())
+    db = tmp_path / "stream.duckdb"
+    totals = work.load_pages(db, srcs, result, work.new_run(srcs))
+    assert batches == [7, 7, 7, 7, 2] and totals["pages"] == 30 and totals["new"] == 30
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == 30
+        assert con.execute("SELECT fetched, new_pages FROM crawl_runs").fetchall() == [(30, 30)]
+    finally:
+        con.close()
+    assert result.spool is not None and not result.spool.exists(), "the spool goes once its pages are stored"

@@ -26,7 +26,7 @@ def test_a_crawl_past_its_timeout_is_stopped_keeping_its_pages(tmp_path):
     try:
         status, log = con.execute("SELECT status, crawl_log FROM crawl_runs").fetchone()
         assert status == "timeout" and "crawl_timeout_s" in log
-        assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == len(result.pages)
+        assert con.execute("SELECT count(*) FROM pages").fetchone()[0] == result.page_count
     finally:
         con.close()
     assert not list((tmp_path / "work").iterdir()), "no spool or log files left behind"
