@@ -185,3 +185,19 @@ def test_report_is_self_contained_and_draws_its_charts(demo_db, tmp_path):
     colours = img.getcolors(maxcolors=1 << 20)
     bar_blue = sum(n for n, c in colours if abs(c[0] - 0x2b) < 12 and abs(c[1] - 0x6c) < 12 and abs(c[2] - 0xb0) < 12)
     assert bar_blue > 2000, "the first metric's bars are drawn in the screenshot"
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT * FROM glob('/etc/*')", "SELECT * FROM read_text('/etc/hostname')", "SET threads = 1", "LOAD fts",
+    "CALL pragma_version()", "WITH d AS (DELETE FROM facts RETURNING *) SELECT count(*) FROM d",
+    "/* harmless */ DROP TABLE facts", "SELECT 1; -- then\nDELETE FROM facts", "PRAGMA enable_external_access",
+    "SET lock_configuration = false",
+])
+def test_the_sandbox_holds_under_attack(demo_db, statement):
+    """File readers, glob, SET, LOAD, CALL, DML hidden in a CTE, a comment or a second statement: refused or
+    failing cleanly, and the data untouched."""
+    out = cli("sql", statement, "--db", str(demo_db))
+    assert out.returncode == 1 and "Traceback" not in out.stderr, (statement, out.stdout[:200], out.stderr)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 0
+    con.close()
