@@ -18,7 +18,7 @@ from rich.table import Table
 from pipeline.formatting import fmt_number, short_number  # noqa: F401 (re-exported for the CLI)
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
-TABLE_CELL_WIDTH = 60  # table mode: wider cells are cut with an ellipsis, never wrapped mid-word
+TABLE_CELL_WIDTH = 60  # table mode: cells wrap between words up to this width; a longer word is cut with an ellipsis
 
 
 def _plain(v: Any) -> Any:
@@ -47,10 +47,15 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str |
     else:
         shown = rows if limit is None else rows[:limit]
         table = Table(title=title, show_lines=False, show_header=headers)
-        for c in columns:
-            table.add_column(c, overflow="ellipsis", no_wrap=True, max_width=TABLE_CELL_WIDTH)
-        for r in shown:
-            table.add_row(*(fmt_number(_plain(v)) for v in r))
+        cells = [[fmt_number(_plain(v)) for v in r] for r in shown]
+        for i, c in enumerate(columns):
+            # The first column names the row (a city, a source): it keeps its width; the others are cut first.
+            widest = max((len(str(row[i])) for row in cells), default=0)
+            # Cells wrap between words, never inside one (a word too long is cut with an ellipsis).
+            table.add_column(c, overflow="ellipsis", no_wrap=i == 0, max_width=TABLE_CELL_WIDTH,
+                             min_width=min(max(widest, len(c)), 20) if i == 0 else None)
+        for row in cells:
+            table.add_row(*row)
         con = console or Console()
         con.print(table)
         if len(shown) < len(rows):
