@@ -10,17 +10,13 @@ site-name suffix.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import trafilatura
-import yaml
-from lxml import html as lxml_html
 
-from crawlers.page_dates import visible_lines
+from crawlers.page_tree import parse_tree, rule_file, visible_lines
 
 
 @dataclass
@@ -30,17 +26,8 @@ class MainText:
     source: str  # trafilatura | container | trafilatura-recall | visible | none
 
 
-@functools.cache
 def _rules() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(resources.files("crawlers").joinpath("data", "main_text.yaml").read_text("utf-8"))
-    return data
-
-
-def _tree(html: str) -> Any:
-    try:
-        return lxml_html.fromstring(html) if html.strip() else None
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
+    return rule_file("main_text.yaml")
 
 
 def _size(text: str) -> int:
@@ -99,7 +86,7 @@ def _title(tree: Any, found: str | None) -> str | None:
     return None
 
 
-def main_text(html: str, url: str | None) -> MainText:
+def main_text(html: str, url: str | None, tree: Any = None) -> MainText:
     doc = None
     if html.strip():
         try:
@@ -110,7 +97,7 @@ def main_text(html: str, url: str | None) -> MainText:
     text, title = "", None
     if doc is not None and not isinstance(doc, dict):
         text, title = (doc.text or "").strip(), doc.title
-    tree = _tree(html)
+    tree = tree if tree is not None else parse_tree(html)
     if tree is None:
         return MainText(text, title, "trafilatura" if text else "none")
     source = "trafilatura"

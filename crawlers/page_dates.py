@@ -8,23 +8,18 @@ Footer, copyright and ICP lines never count. The cue words and meta names are da
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from typing import Any
 
-import yaml
 from htmldate import find_date
-from lxml import html as lxml_html
+
+from crawlers.page_tree import parse_tree, rule_file, visible_lines
 
 # A day written out: 2019-06-12, 2019/6/12, 2019.06.12, 2019年6月12日, with an optional time of day after it.
 DAY = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?")
 TIME = re.compile(r"^\s*\d{1,2}[:：]\d\d")
-BLOCKS = {"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "br", "table", "ul", "ol", "dd",
-          "dt", "section", "article", "header", "footer", "span", "font", "em", "i"}
-
 
 @dataclass(frozen=True)
 class Dated:
@@ -32,10 +27,8 @@ class Dated:
     source: str  # meta | line | url | htmldate | text | selector
 
 
-@functools.cache
 def _rules() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(resources.files("crawlers").joinpath("data", "page_dates.yaml").read_text("utf-8"))
-    return data
+    return rule_file("page_dates.yaml")
 
 
 def as_day(y: str | int, m: str | int, d: str | int) -> str | None:
@@ -63,33 +56,6 @@ def _meta(tree: Any) -> str | None:
             if day:
                 return day
     return None
-
-
-def visible_lines(tree: Any) -> list[str]:
-    """The page's text as a reader sees it, a line per block (scripts, styles and comments left out)."""
-    parts: list[str] = []
-    skip = {"script", "style", "noscript", "template", "textarea", "select"}
-
-    def walk(el: Any) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag.lower() in skip:
-            if el.tail:
-                parts.append(el.tail)
-            return
-        block = tag.lower() in BLOCKS
-        if block:
-            parts.append("\n")
-        if isinstance(el.tag, str) and el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n")
-        if el.tail:
-            parts.append(el.tail)
-
-    walk(tree)
-    return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
 
 
 def _is_furniture(line: str) -> bool:
@@ -159,12 +125,10 @@ def _cue_line(lines: list[str]) -> str | None:
     return None
 
 
-def page_date(html: str, url: str | None = None, title: str | None = None) -> Dated | None:
-    """The page's publication day and where it came from."""
-    try:
-        tree = lxml_html.fromstring(html) if html.strip() else None
-    except (ValueError, lxml_html.etree.ParserError):
-        tree = None
+def page_date(html: str, url: str | None = None, title: str | None = None, tree: Any = None) -> Dated | None:
+    """The page's publication day and where it came from; `tree` is the page parsed by page_tree.parse_tree, when
+    the caller has it already."""
+    tree = tree if tree is not None else parse_tree(html)
     lines = visible_lines(tree) if tree is not None else []
     found = [("meta", lambda: _meta(tree) if tree is not None else None),
              ("line", lambda: _date_line(lines, title)),

@@ -16,6 +16,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 
 from crawlers.main_text import main_text
 from crawlers.page_dates import first_day, page_date
+from crawlers.page_tree import parse_tree
 
 # Both libraries log an ERROR for every empty or binary page; for a crawler those are ordinary pages to skip.
 for _name in ("trafilatura", "htmldate"):
@@ -104,7 +105,8 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
     """Main text, title and date; a source's own selectors, where given, take precedence."""
     html, enc = decode_html(body, content_type)
     selectors = selectors or {}
-    found = main_text(html, url)
+    tree = parse_tree(html)  # once, for the main text and the date
+    found = main_text(html, url, tree)
     text, title, text_from = found.text, found.title, found.source
     body_sel, title_sel, date_sel = selectors.get("body"), selectors.get("title"), selectors.get("date")
     if body_sel:
@@ -120,7 +122,7 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
         published = first_day(raw) if raw else None
         date_from = "selector" if published else None
     if not published:
-        dated = page_date(html, url, title)
+        dated = page_date(html, url, title, tree)
         published, date_from = (dated.day, dated.source) if dated else (None, None)
     return ParsedPage(url=url, title=title, published=published, text=text, encoding=enc, text_from=text_from,
                       date_from=date_from)

@@ -1,0 +1,58 @@
+"""A page as a reader sees it: its parsed tree, its visible lines, and the rule files that read pages.
+
+Shared by crawlers/main_text.py and crawlers/page_dates.py, so a page is parsed once (crawlers/parse.py
+hands the tree to both) and lines are cut the same way for finding the body and the date.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import yaml
+from lxml import html as lxml_html
+
+BLOCKS = {"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "br", "table", "ul", "ol", "dd",
+          "dt", "section", "article", "header", "footer", "span", "font", "em", "i"}
+
+
+def parse_tree(html: str) -> Any:
+    """lxml's tree of the page, or None for an empty or unparseable one."""
+    try:
+        return lxml_html.fromstring(html) if html.strip() else None
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+
+
+@functools.cache
+def rule_file(name: str) -> dict[str, Any]:
+    """A packaged YAML rule file of crawlers/data (page_dates.yaml, main_text.yaml)."""
+    data: dict[str, Any] = yaml.safe_load(resources.files("crawlers").joinpath("data", name).read_text("utf-8"))
+    return data
+
+
+def visible_lines(tree: Any) -> list[str]:
+    """The page's text as a reader sees it, a line per block (scripts, styles and comments left out)."""
+    parts: list[str] = []
+    skip = {"script", "style", "noscript", "template", "textarea", "select"}
+
+    def walk(el: Any) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag.lower() in skip:
+            if el.tail:
+                parts.append(el.tail)
+            return
+        block = tag.lower() in BLOCKS
+        if block:
+            parts.append("\n")
+        if isinstance(el.tag, str) and el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+        if block:
+            parts.append("\n")
+        if el.tail:
+            parts.append(el.tail)
+
+    walk(tree)
+    return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
