@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from flows.errors import USER_ERRORS, CliError
 from pipeline.db import DEFAULT_DB
+from pipeline.db import exists as store_db_exists
 
 console = Console(stderr=True)
 out = Console()
@@ -47,6 +48,8 @@ class CityfactsGroup(TyperGroup):
 app = typer.Typer(cls=CityfactsGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Track what Chinese cities report about production-education integration (产教融合).")
 sources_app = typer.Typer(help="Inspect and check sources files.", no_args_is_help=True)
+lake_app = typer.Typer(help="Create and maintain a shared DuckLake store (PostgreSQL catalog, Parquet files).",
+                       no_args_is_help=True)
 
 
 def _version(value: bool) -> None:
@@ -78,6 +81,7 @@ def main_options(version: Annotated[bool, typer.Option("--version", callback=_ve
     level = "DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING"
     os.environ["PREFECT_LOGGING_LEVEL"] = "ERROR" if quiet else level
 app.add_typer(sources_app, name="sources")
+app.add_typer(lake_app, name="lake")
 
 
 class Format(StrEnum):
@@ -111,7 +115,9 @@ class Scope(StrEnum):
     part = "part"
 
 
-Db = Annotated[str, typer.Option("--db", help="DuckDB file to use.")]
+Db = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB",
+                                  help="DuckDB file, or a shared DuckLake store: 'ducklake:postgres:dbname=NAME host=HOST "
+                                       "user=USER' (create it with `cityfacts lake init`).")]
 SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
 Since = Annotated[str | None, typer.Option("--since", help="Skip reports published before this day (YYYY-MM-DD).")]
 Only = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable); default: all in the file.")]
@@ -240,9 +246,36 @@ def demo_sources_file() -> Path:
 
 
 @app.command()
-def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None, var: Vars = None) -> None:
+def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: Only = None, var: Vars = None,
+        distributed: Annotated[bool, typer.Option("--distributed", help="Submit one flow run per source (shard) to the "
+                                                                       "Prefect work pool instead of crawling here; "
+                                                                       "needs a lake --db and --redis (README: Scaling "
+                                                                       "out).")] = False,
+        redis_url: Annotated[str | None, typer.Option("--redis", envvar="CITYFACTS_REDIS",
+                                                      help="With --distributed: the shared frontier, redis://HOST:PORT/DB."
+                                                      )] = None,
+        shards: Annotated[int, typer.Option("--shards", min=1, help="With --distributed: flow runs per source; they "
+                                                                    "share its request queue.")] = 1,
+        wait_s: Annotated[float, typer.Option("--timeout", min=1, help="With --distributed: give up waiting for the "
+                                                                       "flow runs after this many seconds.")] = 6 * 3600
+        ) -> None:
     """Crawl the configured sources, store new pages, extract new or changed reports, load the facts."""
-    _run(sources, db, True, since, source, parse_vars(var))
+    if not distributed:
+        _run(sources, db, True, since, source, parse_vars(var))
+        return
+    from flows.distributed import submit, summary
+
+    if not redis_url:
+        raise CliError("--distributed: give the shared frontier with --redis redis://HOST:PORT/0 (or CITYFACTS_REDIS)")
+    announce = (lambda m: None) if QUIET["on"] else (lambda m: console.print(m, soft_wrap=True))
+    runs = submit(sources, db, redis_url, parse_vars(var), source, shards, checked_date(since, "--since"), wait_s,
+                  announce=announce)
+    rows = summary(db, runs)
+    emit(["source", "shard", "state", "pages", "new", "articles", "facts", "failed"], rows, "table", title="distributed run")
+    unfinished = [f"{r.source}/{r.shard} ({r.state.lower()})" for r in runs if r.state != "COMPLETED"]
+    if unfinished:
+        raise CliError(f"{len(unfinished)} flow runs did not complete: {', '.join(unfinished)}; run again to pick up "
+                       f"what they left")
 
 
 @app.command()
@@ -312,7 +345,7 @@ def sources_list(sources: Annotated[Path | None, typer.Option("--sources", help=
     path = sources or bundled_sources()
     cfg = load_sources_file(path)
     stats: dict[str, tuple[int, Any]] = {}
-    if Path(db).exists():
+    if store_db_exists(db):
         with sandboxed(db) as con:
             stats = source_stats(con)
     rows: list[tuple[Any, ...]] = [
@@ -610,6 +643,54 @@ def report(out_file: Annotated[Path, typer.Option("--out", help="HTML file to wr
     except OSError as exc:
         raise CliError(f"{out_file}: cannot write: {exc.strerror or exc}") from None
     console.print(f"wrote {out_file} ({len(page) // 1024} KiB); open it in any browser, no network needed")
+
+
+LakeUrl = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB",
+                                       help="The lake: 'ducklake:postgres:dbname=NAME host=HOST user=USER'.")]
+
+
+def _lake_url(db: str) -> str:
+    from pipeline.lake import is_lake
+
+    if not is_lake(db):
+        raise CliError(f"--db: expected a DuckLake URL (ducklake:postgres:...), got {db!r}")
+    return db
+
+
+@lake_app.command("init")
+def lake_init(db: LakeUrl,
+              data: Annotated[str, typer.Option("--data", help="Directory (shared by every machine that loads, e.g. an "
+                                                               "NFS mount) or object-store prefix for the Parquet files.")]
+              ) -> None:
+    """Create the lake's tables and views in an empty PostgreSQL database; safe to run again."""
+    from pipeline.db import DatabaseError
+    from pipeline.lake import LakeError, data_path, open_lake
+    from pipeline.migrations import migrate
+
+    url = _lake_url(db)
+    if "://" not in data:
+        Path(data).mkdir(parents=True, exist_ok=True)
+        data = str(Path(data).resolve()) + "/"
+    try:
+        con = open_lake(url, data_path=data)
+    except LakeError as exc:
+        raise DatabaseError(str(exc)) from None
+    try:
+        migrate(con, in_lake=True)
+        console.print(f"lake ready: catalog {url[len('ducklake:'):]}, data in {data_path(con)}", soft_wrap=True)
+    finally:
+        con.close()
+
+
+@lake_app.command("compact")
+def lake_compact(db: LakeUrl) -> None:
+    """Merge the small Parquet files loads leave behind and delete files no snapshot needs any more."""
+    from pipeline import lake
+    from pipeline.db import writer
+
+    with writer(_lake_url(db)) as con:
+        counts = lake.compact(con)
+    console.print(f"compacted: {counts['files_before']} data files before, {counts['files_after']} after")
 
 
 @app.command("schema")

@@ -17,9 +17,15 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from crawlers.sources import Source, load_sources_file  # noqa: E402
 from flows import work  # noqa: E402
+from pipeline.lake import is_lake  # noqa: E402
 
 # Inputs are large (raw pages) or live objects (progress callbacks): caching them would cost more than it saves,
 # and a crawl's result is never the same twice.
+
+
+def work_folder(db: str) -> str:
+    """Spools and crawl logs: beside a database file, or in the working folder for a lake."""
+    return str((Path.cwd() if is_lake(db) else Path(db).resolve().parent) / ".cityfacts-work")
 
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -39,26 +45,36 @@ def load_pages_task(db: str, sources: list[Any], result: work.CrawlResult, run: 
 
 
 @task(name="extract-and-load", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def extract_task(db: str, sources: list[Any], since: str | None, run_id: str, progress: Any = None) -> dict[str, int]:
-    counts = work.extract_stored(db, sources, since=since, progress=progress, run_id=run_id)
+def extract_task(db: str, sources: list[Any], since: str | None, run_id: str | None, progress: Any = None,
+                 only_run: bool = False, not_runs_like: str | None = None) -> dict[str, int]:
+    counts = work.extract_stored(db, sources, since=since, progress=progress, run_id=run_id, only_run=only_run,
+                                 not_runs_like=not_runs_like)
     get_run_logger().info("extracted and loaded: %s", counts)
     return counts
 
 
 @flow(name="cityfacts-source", log_prints=True)
-def source_flow(source_config: dict[str, Any], db: str, workdir: str, since: str | None = None,
+def source_flow(source_config: dict[str, Any], db: str, workdir: str | None = None, since: str | None = None,
                 contact: str | None = None, crawl_settings: dict[str, Any] | None = None,
-                progress: Any = None) -> dict[str, Any]:
+                progress: Any = None, run_id: str | None = None, shard: int | None = None,
+                batch: str | None = None) -> dict[str, Any]:
     """One source: crawl it, store its new pages, extract them, load the facts. Its own crawl_runs row.
 
     The source arrives as a plain dict (JSON, like every flow parameter Prefect records) and is validated here.
+    Deployed (prefect.yaml), it is what `run --distributed` submits per shard, with the shared frontier's
+    settings in crawl_settings, a run_id chosen by the submitter, and its shard number and batch (the prefix of
+    the batch's run ids). Shards extract only the pages they stored; shard 0 first extracts what earlier runs
+    stored and did not extract (a worker lost mid-run).
     """
     source = Source.model_validate(source_config)
-    run = work.new_run([source])
+    run = work.new_run([source], run_id)
+    workdir = workdir or work_folder(db)
+    if shard == 0 and batch:
+        extract_task(db, [source], since, None, not_runs_like=batch + "%")
     seen = work.seen_urls(db, source.refetch_days)
     result = crawl_task([source], workdir, seen, since, contact, crawl_settings, getattr(progress, "crawling", None))
     counts = load_pages_task(db, [source], result, run)
-    extracted = extract_task(db, [source], since, run.run_id, progress)
+    extracted = extract_task(db, [source], since, run.run_id, progress, only_run=shard is not None)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures),
             **counts, **extracted}
 
@@ -71,7 +87,7 @@ def run_flow(sources_file: str, db: str = "cityfacts.duckdb", variables: dict[st
     """Every source in the file, one sub-flow each, under one lock on the database."""
     config = load_sources_file(sources_file, variables)
     sources = [s for s in config.sources if not only or s.name in only]
-    workdir = workdir or str(Path(db).resolve().parent / ".cityfacts-work")
+    workdir = workdir or work_folder(db)
     totals: dict[str, Any] = {"requests": 0, "failed": 0, "pages": 0, "new": 0, "changed": 0, "unchanged": 0,
                               "articles": 0, "facts": 0, "irrelevant": 0}
     run_ids = []

@@ -39,12 +39,12 @@ def check_database(db: str) -> None:
     """The database can be opened (or created where its folder is writable): one clear line otherwise."""
     import os
 
-    from pipeline.db import DatabaseBusy, reader
+    from pipeline.db import DatabaseBusy, exists, reader
 
     path = Path(db)
-    if path.exists():
+    if exists(db):
         try:
-            with reader(path, wait_s=0.5):
+            with reader(db, wait_s=0.5):
                 pass
         except DatabaseBusy:
             pass  # another run holds it; the run lock says so next

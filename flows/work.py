@@ -30,7 +30,7 @@ from crawlers.spool import read_spool
 from flows.errors import RunError, RunInProgress
 from nlp.extract import Extractor
 from pipeline import db as store_db
-from pipeline import load, queries
+from pipeline import lake, load, queries
 
 PAGE_BATCH = 500  # pages loaded per transaction: memory stays flat however long the crawl
 
@@ -49,6 +49,9 @@ def run_lock(db: str | Path) -> Iterator[None]:
     Re-entrant within a process: the CLI takes it before starting Prefect (so a refused run says so in
     one line, not in a failed flow's traceback) and the flow takes it again for served runs.
     """
+    if lake.is_lake(db):  # a lake takes concurrent writers; its loads retry on conflicting commits
+        yield
+        return
     path = Path(f"{db}.lock").resolve()
     key = str(path)
     if _held_locks.get(key):
@@ -118,7 +121,7 @@ class CrawlResult:
 
 def seen_urls(db: str | Path, refetch_days: float | None = None) -> set[str]:
     """URLs not to fetch again; with refetch_days, pages fetched longer ago than that are fetched again."""
-    if not Path(db).exists():
+    if not store_db.exists(db):
         return set()
     with store_db.reader(db, wait_s=10) as con:
         return queries.seen_page_urls(con, refetch_days) if "pages" in store_db.table_names(con) else set()
@@ -277,13 +280,16 @@ def extract_pages(pages: list[queries.StoredPage], sources: dict[str, Source], e
 
 def extract_stored(db: str | Path, sources: list[Source] | None = None, everything: bool = False,
                    since: str | None = None, progress: Progress | None = None, run_id: str | None = None,
-                   extractor: Extractor | None = None) -> dict[str, int]:
-    """Extract the stored pages that need it, in batches: read-only to read, one short write per batch."""
-    if not Path(db).exists():
+                   extractor: Extractor | None = None, only_run: bool = False, not_runs_like: str | None = None
+                   ) -> dict[str, int]:
+    """Extract the stored pages that need it, in batches: read-only to read, one short write per batch.
+    only_run: just the pages run_id stored; not_runs_like: just pages stored by runs not named like it."""
+    if not store_db.exists(db):
         return {"articles": 0, "facts": 0, "irrelevant": 0}
     by_name = {s.name: s for s in sources or []}
     with store_db.reader(db, wait_s=30) as con:
-        urls = queries.pages_to_extract(con, everything, list(by_name) if sources else None)
+        urls = queries.pages_to_extract(con, everything, list(by_name) if sources else None,
+                                        run_id if only_run else None, not_runs_like)
     extractor = extractor or Extractor()
     totals = {"articles": 0, "facts": 0, "irrelevant": 0}
     done = 0
@@ -305,8 +311,8 @@ def extract_stored(db: str | Path, sources: list[Source] | None = None, everythi
     return totals
 
 
-def new_run(sources: list[Source]) -> load.RunRecord:
-    return load.RunRecord(run_id=uuid.uuid4().hex[:16], started_at=datetime.now(UTC),
+def new_run(sources: list[Source], run_id: str | None = None) -> load.RunRecord:
+    return load.RunRecord(run_id=run_id or uuid.uuid4().hex[:16], started_at=datetime.now(UTC),
                            sources=[s.name for s in sources])
 
 

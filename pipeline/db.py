@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.migrations import migrate
+from pipeline import lake
+from pipeline.migrations import latest_macro, migrate
 
 DEFAULT_DB = "cityfacts.duckdb"
 
@@ -45,13 +46,28 @@ def fault_point(name: str) -> None:
         time.sleep(0.05)
 
 
+def exists(target: str | Path) -> bool:
+    """Whether there is a store to read: a lake always answers (opening it says when it is missing)."""
+    return lake.is_lake(target) or Path(target).exists()
+
+
 def _is_lock_error(exc: Exception) -> bool:
     msg = str(exc)
     return "lock" in msg.lower() and ("Could not set lock" in msg or "Conflicting lock" in msg or "lock on file" in msg)
 
 
 def connect(path: str | Path, read_only: bool = False, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """Open the database; on a lock held by another process, retry for wait_s, then say it is busy."""
+    """Open the database (a DuckDB file, or a DuckLake URL); on a file lock held by another process, retry for
+    wait_s, then say it is busy. A lake has no such lock: its writers commit concurrently."""
+    if lake.is_lake(path):
+        try:
+            con = lake.open_lake(str(path), read_only=read_only)
+        except lake.LakeError as exc:
+            raise DatabaseError(str(exc)) from None
+        con.execute(latest_macro(in_lake=True))
+        if not read_only:
+            migrate(con, in_lake=True)
+        return con
     path = Path(path)
     if read_only and not path.exists():
         raise DatabaseError(f"{path}: no such database (run `cityfacts demo` or `cityfacts run` first)")
@@ -99,7 +115,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.commit()
     except BaseException:
-        con.rollback()
+        try:
+            con.rollback()
+        except duckdb.TransactionException:
+            pass  # a failed commit (a lake's conflict) has already ended the transaction
         raise
 
 

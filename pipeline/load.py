@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from nlp.records import EXTRACTOR_VERSION, Extraction, Fact
+from pipeline import lake
 from pipeline.db import article_id, fault_point, registered, sha, transaction
 from pipeline.queries import stored_hashes
 from pipeline.tables import ARTICLES, CRAWL_FAILURES, CRAWL_RUNS, FACTS, MENTIONS, PAGES, SOURCES, URL_ALIASES, Table
@@ -101,11 +103,38 @@ def facts_table(articles: list[ArticleRecord]) -> pa.Table:
     return arrow(FACTS, cols)
 
 
+def upsert(con: duckdb.DuckDBPyConnection, spec: Table, source: str, in_lake: bool) -> None:
+    """Insert the rows of `source` into the table, replacing rows with the same key.
+    DuckLake has no keys for INSERT OR REPLACE: there the old rows are deleted first, in the same transaction."""
+    if not in_lake:
+        con.execute(f"INSERT OR REPLACE INTO {spec.name} BY NAME SELECT * FROM {source}")
+        return
+    match = " AND ".join(f"{spec.name}.{k} = {source}.{k}" for k in spec.primary_key)
+    con.execute(f"DELETE FROM {spec.name} USING {source} WHERE {match}")
+    con.execute(f"INSERT INTO {spec.name} BY NAME SELECT * FROM {source}")
+
+
+@contextmanager
+def load_transaction(con: duckdb.DuckDBPyConnection, in_lake: bool) -> Iterator[None]:
+    """One load's transaction; in a lake it also claims the commit, so overlapping loads conflict and retry."""
+    with transaction(con):
+        if in_lake:
+            lake.claim_commit(con)
+        yield
+
+
 def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: RunRecord | None = None,
                aliases: dict[str, str] | None = None, record_run: bool = True,
                carried: dict[str, int] | None = None) -> dict[str, int]:
     """Store fetched pages (new or changed bytes only) and, with record_run, the run record, in one transaction.
-    A crawl loaded in batches records its run with the last batch; `carried` holds the earlier batches' counts."""
+    A crawl loaded in batches records its run with the last batch; `carried` holds the earlier batches' counts.
+    A commit that conflicts with another writer's (a lake's) is redone on the new state."""
+    return lake.retry_conflicts(lambda: _load_pages(con, pages, run, aliases, record_run, carried))
+
+
+def _load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: RunRecord | None,
+                aliases: dict[str, str] | None, record_run: bool, carried: dict[str, int] | None) -> dict[str, int]:
+    in_lake = lake.in_lake(con)
     before = stored_hashes(con, [p.url for p in pages])
     pages = list({p.url: p for p in pages}.values())
     new = sum(1 for p in pages if p.url not in before)
@@ -122,13 +151,13 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
         "run_id": [run.run_id if run else None for _ in to_store],
     })
     alias_tbl = arrow(URL_ALIASES, {"alias": list((aliases or {}).keys()), "url": list((aliases or {}).values())})
-    with transaction(con), registered(con, new_pages=tbl, new_aliases=alias_tbl):
-        con.execute("INSERT OR REPLACE INTO pages BY NAME SELECT * FROM new_pages")
+    with load_transaction(con, in_lake), registered(con, new_pages=tbl, new_aliases=alias_tbl):
+        upsert(con, PAGES, "new_pages", in_lake)
         fault_point("load-pages")
         if refreshed:  # fetched again, same bytes: only the date moves
             con.execute("UPDATE pages SET fetched_at = now() WHERE url IN (SELECT unnest(?))", [refreshed])
         if aliases:
-            con.execute("INSERT OR REPLACE INTO url_aliases BY NAME SELECT * FROM new_aliases")
+            upsert(con, URL_ALIASES, "new_aliases", in_lake)
         if run is not None and record_run:
             finished = datetime.now(UTC)
             c = carried or {}
@@ -143,8 +172,8 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRecord], run: Run
             fail_tbl = arrow(CRAWL_FAILURES, {"run_id": [run.run_id] * len(failures), "url": [f["url"] for f in failures],
                                               "reason": [f["reason"] for f in failures]})
             with registered(con, new_run=run_tbl, new_failures=fail_tbl):
-                con.execute("INSERT OR REPLACE INTO crawl_runs BY NAME SELECT * FROM new_run")
-                con.execute("INSERT OR REPLACE INTO crawl_failures BY NAME SELECT * FROM new_failures")
+                upsert(con, CRAWL_RUNS, "new_run", in_lake)
+                upsert(con, CRAWL_FAILURES, "new_failures", in_lake)
     return {"pages": len(pages), "new": new, "changed": changed, "unchanged": unchanged}
 
 
@@ -182,8 +211,13 @@ def article_tables(articles: list[ArticleRecord], irrelevant: list[str] | None =
 
 
 def load_article_tables(con: duckdb.DuckDBPyConnection, t: ArticleTables, run_id: str | None = None) -> dict[str, int]:
-    """Replace these articles' rows, facts and mentions, and record which pages were judged, in one transaction."""
-    with transaction(con), registered(con, new_articles=t.articles, new_mentions=t.mentions, new_facts=t.facts, judged=t.judged):
+    """Replace these articles' rows, facts and mentions, and record which pages were judged, in one transaction
+    (redone on the new state when a lake commit conflicts with another writer's)."""
+    return lake.retry_conflicts(lambda: _load_article_tables(con, t, run_id))
+
+
+def _load_article_tables(con: duckdb.DuckDBPyConnection, t: ArticleTables, run_id: str | None) -> dict[str, int]:
+    with load_transaction(con, lake.in_lake(con)), registered(con, new_articles=t.articles, new_mentions=t.mentions, new_facts=t.facts, judged=t.judged):
         con.execute("DELETE FROM facts WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM new_articles)")
         con.execute("DELETE FROM articles WHERE id IN (SELECT id FROM new_articles)")
@@ -228,5 +262,9 @@ def save_sources(con: duckdb.DuckDBPyConnection, sources: Iterable[dict[str, Any
                           "article_pattern": [s["article_pattern"] for s in rows],
                           "follow_pattern": [s.get("follow_pattern") for s in rows], "lang": [s.get("lang") for s in rows],
                           "updated_at": [now for _ in rows]})
-    with registered(con, new_sources=tbl):
-        con.execute("INSERT OR REPLACE INTO sources BY NAME SELECT * FROM new_sources")
+    in_lake = lake.in_lake(con)
+
+    def save() -> None:
+        with load_transaction(con, in_lake), registered(con, new_sources=tbl):
+            upsert(con, SOURCES, "new_sources", in_lake)
+    lake.retry_conflicts(save)

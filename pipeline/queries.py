@@ -49,8 +49,11 @@ class StoredPage:
     body: bytes
 
 
-def pages_to_extract(con: duckdb.DuckDBPyConnection, everything: bool = False, sources: list[str] | None = None) -> list[str]:
-    """URLs of stored pages that need (re-)extraction: not judged yet, changed, or extracted by another version."""
+def pages_to_extract(con: duckdb.DuckDBPyConnection, everything: bool = False, sources: list[str] | None = None,
+                     run_id: str | None = None, not_runs_like: str | None = None) -> list[str]:
+    """URLs of stored pages that need (re-)extraction: not judged yet, changed, or extracted by another version.
+    With run_id, only the pages that run stored; with not_runs_like, only pages no run named like it stored
+    (a distributed run's shards each extract their own pages, and one of them what earlier runs left)."""
     where = "p.relevant IS DISTINCT FROM false" if everything else (
         "p.relevant IS NULL OR (p.relevant AND (a.id IS NULL OR a.content_hash <> p.content_hash "
         "OR a.extractor_version <> ?))")
@@ -59,6 +62,12 @@ def pages_to_extract(con: duckdb.DuckDBPyConnection, everything: bool = False, s
     if sources:
         sql += " AND p.source IN (SELECT unnest(?))"
         params.append(sources)
+    if run_id:
+        sql += " AND p.run_id = ?"
+        params.append(run_id)
+    if not_runs_like:
+        sql += " AND (p.run_id IS NULL OR p.run_id NOT LIKE ?)"
+        params.append(not_runs_like)
     return [r[0] for r in con.execute(sql + " ORDER BY p.url", params).fetchall()]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import lake
 from pipeline.db import connect
 from pipeline.queries import QueryError
 
@@ -43,6 +44,8 @@ DEFAULT_MEMORY_LIMIT = "4GB"  # an analyst's query, not the machine: DuckDB spil
 
 def open_read_only(db: str | Path, wait_s: float = 5.0, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     con = connect(db, read_only=True, wait_s=wait_s)
+    if lake.is_lake(db):  # its Parquet files stay readable, nothing else
+        con.execute("SET allowed_directories = [?]", [lake.data_path(con) or "/nonexistent/"])
     con.execute("SET enable_external_access = false")
     try:
         con.execute("SET memory_limit = ?", [memory_limit])

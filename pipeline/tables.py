@@ -65,10 +65,11 @@ class Table:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([(c.name, c.arrow_type) for c in self.columns])
 
-    def ddl(self) -> str:
-        lines = [f"{quote(c.name)} {c.sql_type}" + (" PRIMARY KEY" if self.primary_key == (c.name,) else "")
-                 + (" UNIQUE" if c.name in self.unique else "") for c in self.columns]
-        if len(self.primary_key) > 1:
+    def ddl(self, constraints: bool = True) -> str:
+        """CREATE TABLE; without constraints for DuckLake, which has none (loads keep keys unique there)."""
+        lines = [f"{quote(c.name)} {c.sql_type}" + (" PRIMARY KEY" if constraints and self.primary_key == (c.name,) else "")
+                 + (" UNIQUE" if constraints and c.name in self.unique else "") for c in self.columns]
+        if constraints and len(self.primary_key) > 1:
             lines.append(f"PRIMARY KEY ({', '.join(quote(k) for k in self.primary_key)})")
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n    " + ",\n    ".join(lines) + ")"
 

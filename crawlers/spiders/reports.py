@@ -85,17 +85,25 @@ class ReportSpider(scrapy.Spider):
         self.max_pages: int = int(self.source.get("max_pages") or 2000)
         self.article_requests = 0
 
+    @property
+    def revisit(self) -> bool:
+        """Whether list pages, feeds and sitemaps skip the seen-set (fetched every run). Not with a shared
+        frontier (crawlers/frontier.py): there the seen-set lasts one run, and a second worker must not
+        fetch them again."""
+        settings = getattr(getattr(self, "crawler", None), "settings", None)
+        return not (settings is not None and settings.get("CITYFACTS_FRONTIER"))
+
     async def start(self) -> Any:
         for url in self.source["start_urls"]:
             self._list_urls.setdefault(url, {url})
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, dont_filter=True,
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, dont_filter=self.revisit,
                                  meta={"list_page": 1, "column": url})
         if self.json_list and self.json_list.get("endpoint"):
             yield self._json_page(int(self.json_list.get("first_page", 1)), {"list_page": 0, "column": "json"})
         for url in self.source.get("feeds", []):
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, dont_filter=self.revisit)
         for url in self.source.get("sitemaps", []):
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=self.revisit)
 
     def canonical_url(self, url: str) -> str:
         """The URL stored for a page: canonical form, under the source's canonical origin if it has one."""
@@ -218,7 +226,7 @@ class ReportSpider(scrapy.Spider):
         return scrapy.FormRequest(url, formdata=form, callback=self.parse_hanweb, errback=self.failed,
                                   meta={"list_page": int(response.meta.get("list_page", 1)) + 1,
                                         "column": response.meta.get("column", ""), "hanweb": paging,
-                                        "next_start": end + 1}, dont_filter=True)
+                                        "next_start": end + 1}, dont_filter=self.revisit)
 
     def parse_hanweb(self, response: Response) -> Iterator[Any]:
         """A dataproxy.jsp answer: its records, then the next range until totalrecord is reached."""
@@ -242,7 +250,7 @@ class ReportSpider(scrapy.Spider):
         if url in requested or len(requested) >= self.max_list_pages:
             return None
         requested.add(url)
-        return scrapy.Request(url, callback=self.parse_json, errback=self.failed, dont_filter=True,
+        return scrapy.Request(url, callback=self.parse_json, errback=self.failed, dont_filter=self.revisit,
                               meta={"list_page": int(meta.get("list_page", 0)) + 1, "column": "json", "json_page": page})
 
     def _json_articles(self, payload: Any, base: str, counter: list[int]) -> Iterator[scrapy.Request]:

@@ -1,0 +1,201 @@
+"""A crawl frontier shared by every worker through Redis: scrapy-redis, with what it lacks for cityfacts.
+
+Turned on by the Scrapy setting CITYFACTS_FRONTIER (a redis:// URL; see
+`frontier_settings`). Then every crawl process of a source pops from one
+request queue, and every crawl process of any source checks one seen-set of
+article requests, so a page is fetched once across workers, sources and
+shards. What scrapy-redis 0.9.1 does not do, and this adds:
+
+- **Run boundaries.** Keys persist while workers come and go
+  (SCHEDULER_PERSIST: the first process to close must not wipe the queue
+  others are using); `prepare_run` clears them when a new run starts, so
+  list pages are read again each run, as in a local crawl.
+- **At-least-once.** A popped article request is recorded in the source's
+  in-flight hash before it is downloaded. A worker killed mid-crawl loses
+  the requests it held and the pages in its unstored spool; `prepare_run`
+  puts back every in-flight request whose page the store does not have.
+- **Workers wait for each other.** A worker whose queue is empty stays open
+  while another worker of the source is busy (its heartbeat key is alive),
+  since that one may still push requests.
+- **No deprecation noise**: stats without the `spider` argument.
+
+Seeds go through the seen-set too (ReportSpider marks them filterable when
+the frontier is shared), so a second shard does not fetch the start pages
+again. Politeness across workers is `SharedDelayMiddleware`.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request
+from scrapy.utils.request import RequestFingerprinter
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from crawlers import settings as default_settings
+
+DEFAULT_PREFIX = "cityfacts"
+HEARTBEAT_S = 30  # a worker that pops nothing for this long (or died) no longer keeps the others waiting
+ARTICLE_CALLBACK = "parse_article"
+
+
+def keys(prefix: str, source: str) -> dict[str, str]:
+    """Every Redis key of one source's frontier (and the seen-set of articles all sources share)."""
+    base = f"{prefix}:{source}"
+    return {"queue": f"{base}:requests", "seen": f"{base}:seen", "inflight": f"{base}:inflight",
+            "inflight_urls": f"{base}:inflight_urls", "active": f"{base}:active", "articles": f"{prefix}:articles:seen"}
+
+
+def frontier_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict[str, Any]:
+    """Scrapy settings that route a crawl's requests through the shared frontier."""
+    return {
+        "CITYFACTS_FRONTIER": redis_url,
+        "CITYFACTS_FRONTIER_PREFIX": prefix,
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "crawlers.frontier.SharedScheduler",
+        "DUPEFILTER_CLASS": "crawlers.frontier.SharedDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "DOWNLOADER_MIDDLEWARES": {**default_settings.DOWNLOADER_MIDDLEWARES, "crawlers.frontier.SharedDelayMiddleware": 590},
+    }
+
+
+def is_article(request: Request) -> bool:
+    cb = request.callback
+    return getattr(cb, "__name__", cb) == ARTICLE_CALLBACK
+
+
+def _source_name(spider: Any) -> str:
+    return str(spider.source["name"])
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """Article requests are checked against the seen-set all sources share; list pages against their source's."""
+
+    def __init__(self, server: Any, key: str, debug: bool = False, articles_key: str = "") -> None:
+        super().__init__(server, key, debug)
+        self.articles_key = articles_key or key
+        self.fingerprinter = RequestFingerprinter()
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> SharedDupeFilter:
+        settings = spider.settings
+        k = keys(settings.get("CITYFACTS_FRONTIER_PREFIX", DEFAULT_PREFIX), _source_name(spider))
+        server = redis.Redis.from_url(settings["CITYFACTS_FRONTIER"])
+        return cls(server, k["seen"], settings.getbool("DUPEFILTER_DEBUG"), k["articles"])
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def request_seen(self, request: Request) -> bool:
+        key = self.articles_key if is_article(request) else self.key
+        return self.server.sadd(key, self.request_fingerprint(request)) == 0
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler with in-flight records, a heartbeat, and stats that do not warn."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedScheduler:
+        instance = super().from_crawler(crawler)
+        instance.crawler = crawler
+        crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
+        return instance
+
+    def open(self, spider: Any) -> Any:
+        prefix = spider.settings.get("CITYFACTS_FRONTIER_PREFIX", DEFAULT_PREFIX)
+        self.keys = keys(prefix, _source_name(spider))
+        self.queue_key = self.keys["queue"]
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.fingerprinter = RequestFingerprinter()
+        self.df = SharedDupeFilter.from_spider(spider)
+        return super().open(spider)
+
+    def close(self, reason: str) -> Any:
+        self.server.hdel(self.keys["active"], self.worker)
+        return super().close(reason)
+
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop(0)
+        if request is None:
+            return None
+        self.server.hset(self.keys["active"], self.worker, str(time.time()))
+        if is_article(request):
+            fp = self.fingerprinter.fingerprint(request).hex()
+            pipe = self.server.pipeline()
+            pipe.hset(self.keys["inflight"], fp, self.queue._encode_request(request))
+            pipe.hset(self.keys["inflight_urls"], fp, request.url)
+            pipe.execute()
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def others_busy(self) -> bool:
+        now = time.time()
+        beats = self.server.hgetall(self.keys["active"])
+        return any(w.decode() != self.worker and now - float(t) < HEARTBEAT_S for w, t in beats.items())
+
+    def spider_idle(self, spider: Any) -> None:
+        """Idle here: stay open while the queue has requests or another worker of the source may add some."""
+        self.server.hdel(self.keys["active"], self.worker)
+        if len(self.queue) or self.others_busy():
+            raise DontCloseSpider
+
+
+class SharedDelayMiddleware:
+    """DOWNLOAD_DELAY per domain across every worker: one Redis key per domain, held for the delay."""
+
+    def __init__(self, server: Any, prefix: str, delay: float) -> None:
+        self.server = server
+        self.prefix = prefix
+        self.delay_ms = int(delay * 1000)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SharedDelayMiddleware:
+        s = crawler.settings
+        return cls(redis.Redis.from_url(s["CITYFACTS_FRONTIER"]), s.get("CITYFACTS_FRONTIER_PREFIX", DEFAULT_PREFIX),
+                   s.getfloat("DOWNLOAD_DELAY"))
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.delay_ms <= 0:
+            return None
+        host = request.url.split("/")[2] if "://" in request.url else request.url
+        key = f"{self.prefix}:polite:{host}"
+        while not self.server.set(key, "1", nx=True, px=self.delay_ms):
+            ttl = self.server.pttl(key)
+            await asyncio.sleep(max(ttl, 10) / 1000)
+        return None
+
+
+def prepare_run(server: Any, prefix: str, sources: Iterable[str], stored: Any) -> dict[str, int]:
+    """Start a run: clear each source's queue and seen-sets, then queue again the article requests a previous
+    run popped and never stored (`stored(url)` says whether the store has a page). Returns recovered counts."""
+    recovered: dict[str, int] = {}
+    names = list(sources)
+    server.delete(keys(prefix, names[0])["articles"] if names else f"{prefix}:articles:seen")
+    for name in names:
+        k = keys(prefix, name)
+        encoded = server.hgetall(k["inflight"])
+        urls = server.hgetall(k["inflight_urls"])
+        server.delete(k["queue"], k["seen"], k["inflight"], k["inflight_urls"], k["active"])
+        back = [(fp, req) for fp, req in encoded.items() if not stored(urls.get(fp, b"").decode())]
+        for fp, req in back:
+            server.zadd(k["queue"], {req: 0})
+            server.sadd(k["articles"], fp)
+        recovered[name] = len(back)
+    return recovered
