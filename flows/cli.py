@@ -257,7 +257,10 @@ def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: 
         shards: Annotated[int, typer.Option("--shards", min=1, help="With --distributed: flow runs per source; they "
                                                                     "share its request queue.")] = 1,
         wait_s: Annotated[float, typer.Option("--timeout", min=1, help="With --distributed: give up waiting for the "
-                                                                       "flow runs after this many seconds.")] = 6 * 3600
+                                                                       "flow runs after this many seconds.")] = 6 * 3600,
+        lost_after: Annotated[float, typer.Option("--lost-after", min=5, help="With --distributed: a running shard "
+                                                                              "whose heartbeat is gone this long is "
+                                                                              "marked crashed (worker lost).")] = 60
         ) -> None:
     """Crawl the configured sources, store new pages, extract new or changed reports, load the facts."""
     if not distributed:
@@ -269,7 +272,7 @@ def run(sources: SourcesFile, db: Db = DEFAULT_DB, since: Since = None, source: 
         raise CliError("--distributed: give the shared frontier with --redis redis://HOST:PORT/0 (or CITYFACTS_REDIS)")
     announce = (lambda m: None) if QUIET["on"] else (lambda m: console.print(m, soft_wrap=True))
     runs = submit(sources, db, redis_url, parse_vars(var), source, shards, checked_date(since, "--since"), wait_s,
-                  announce=announce)
+                  announce=announce, lost_after_s=lost_after)
     rows = summary(db, runs)
     emit(["source", "shard", "state", "pages", "new", "articles", "facts", "failed"], rows, "table", title="distributed run")
     unfinished = [f"{r.source}/{r.shard} ({r.state.lower()})" for r in runs if r.state != "COMPLETED"]

@@ -10,6 +10,12 @@ source between them; `--shards 1` keeps one worker per source.
 
 The store must be a lake: workers on other machines cannot write a local
 DuckDB file, and even on one machine they would queue on its lock.
+
+A worker can die without a word (kill -9, a machine lost): its flow run
+would stay Running for ever. Each shard's flow therefore keeps a heartbeat
+key in Redis (`heartbeat`); the submitter marks a running shard whose
+heartbeat has been gone for `lost_after` seconds as Crashed and stops waiting
+for it. What it had popped is queued again by the next run.
 """
 from __future__ import annotations
 
@@ -22,12 +28,11 @@ from typing import Any
 from crawlers.frontier import DEFAULT_PREFIX, frontier_settings, prepare_run
 from crawlers.sources import Source, load_sources
 from flows.errors import CliError
+from flows.heartbeat import heartbeat_key
 from pipeline.lake import is_lake
 
 DEPLOYMENT = "cityfacts-source/source"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
 @dataclass
 class ShardRun:
     source: str
@@ -35,6 +40,7 @@ class ShardRun:
     run_id: str
     flow_run_id: Any = None
     state: str = "SCHEDULED"
+    alive_at: float = 0.0  # last time its heartbeat (or its start) was seen
 
 
 def stored_check(db: str, sources: list[Source]) -> Any:
@@ -49,7 +55,7 @@ def stored_check(db: str, sources: list[Source]) -> Any:
 
 def submit(sources_file: Path, db: str, redis_url: str, variables: dict[str, str] | None = None,
            only: list[str] | None = None, shards: int = 1, since: str | None = None, timeout_s: float = 6 * 3600,
-           prefix: str = DEFAULT_PREFIX, announce: Any = print) -> list[ShardRun]:
+           prefix: str = DEFAULT_PREFIX, announce: Any = print, lost_after_s: float = 60) -> list[ShardRun]:
     import redis
 
     if not is_lake(db):
@@ -83,20 +89,32 @@ def submit(sources_file: Path, db: str, redis_url: str, variables: dict[str, str
                             flow_run_name=f"{r.source}-{r.shard}")
         r.flow_run_id = fr.id
     announce(f"submitted {len(runs)} flow runs ({len(sources)} sources x {shards} shards) to {DEPLOYMENT}")
-    wait(runs, timeout_s)
+    wait(runs, timeout_s, server, prefix, lost_after_s, announce)
     return runs
 
 
-def wait(runs: list[ShardRun], timeout_s: float) -> None:
+def wait(runs: list[ShardRun], timeout_s: float, server: Any, prefix: str, lost_after_s: float, announce: Any) -> None:
+    """Until every flow run is final; a running one whose heartbeat is gone for lost_after_s is marked Crashed."""
     from prefect import get_client
+    from prefect.states import Crashed
 
     deadline = time.monotonic() + timeout_s
     with get_client(sync_client=True) as client:
         while True:
+            now = time.monotonic()
             for r in runs:
-                if r.state not in FINAL:
-                    fr = client.read_flow_run(r.flow_run_id)
-                    r.state = fr.state.type.value if fr.state else "SCHEDULED"
+                if r.state in FINAL:
+                    continue
+                fr = client.read_flow_run(r.flow_run_id)
+                state = fr.state.type.value if fr.state else "SCHEDULED"
+                if state != "RUNNING" or server.exists(heartbeat_key(prefix, r.run_id)) or not r.alive_at:
+                    r.alive_at = now if state == "RUNNING" else r.alive_at
+                    r.state = state
+                elif now - r.alive_at > lost_after_s:
+                    client.set_flow_run_state(r.flow_run_id, Crashed(message=f"worker lost: no heartbeat for "
+                                                                             f"{lost_after_s:.0f} s"), force=True)
+                    announce(f"{r.source}/{r.shard}: worker lost (no heartbeat for {lost_after_s:.0f} s)")
+                    r.state = "CRASHED"
             if all(r.state in FINAL for r in runs) or time.monotonic() > deadline:
                 return
             time.sleep(1)

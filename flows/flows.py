@@ -5,6 +5,7 @@ by PREFECT_API_URL. The database is opened for writing only inside the load
 tasks, so readers are shut out for a load alone, never for a crawl or an
 extraction.
 """
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from crawlers.sources import Source, load_sources_file  # noqa: E402
 from flows import work  # noqa: E402
+from flows.heartbeat import heartbeat  # noqa: E402
 from pipeline.lake import is_lake  # noqa: E402
 
 # Inputs are large (raw pages) or live objects (progress callbacks): caching them would cost more than it saves,
@@ -69,12 +71,15 @@ def source_flow(source_config: dict[str, Any], db: str, workdir: str | None = No
     source = Source.model_validate(source_config)
     run = work.new_run([source], run_id)
     workdir = workdir or work_folder(db)
-    if shard == 0 and batch:
-        extract_task(db, [source], since, None, not_runs_like=batch + "%")
-    seen = work.seen_urls(db, source.refetch_days)
-    result = crawl_task([source], workdir, seen, since, contact, crawl_settings, getattr(progress, "crawling", None))
-    counts = load_pages_task(db, [source], result, run)
-    extracted = extract_task(db, [source], since, run.run_id, progress, only_run=shard is not None)
+    frontier = (crawl_settings or {}).get("CITYFACTS_FRONTIER")
+    with heartbeat(frontier, crawl_settings.get("CITYFACTS_FRONTIER_PREFIX", "cityfacts"), run.run_id) \
+            if frontier and crawl_settings else nullcontext():
+        if shard == 0 and batch:
+            extract_task(db, [source], since, None, not_runs_like=batch + "%")
+        seen = work.seen_urls(db, source.refetch_days)
+        result = crawl_task([source], workdir, seen, since, contact, crawl_settings, getattr(progress, "crawling", None))
+        counts = load_pages_task(db, [source], result, run)
+        extracted = extract_task(db, [source], since, run.run_id, progress, only_run=shard is not None)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures),
             **counts, **extracted}
 

@@ -74,6 +74,32 @@ def _stop(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
         pass
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (its flow runs and their crawl processes, which may lead sessions of their own)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_tree(pid: int, sig: int = signal.SIGKILL) -> None:
+    """Signal a process and all its descendants at once (kill -9 of a worker's whole machine-worth of work)."""
+    for p in [*descendants(pid), pid]:
+        try:
+            os.kill(p, sig)
+        except ProcessLookupError:
+            pass
+
+
 def _spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
     fh = log.open("ab")
     # SIGINT back to default: a worker started from a non-interactive shell's background ignores it otherwise.
@@ -131,10 +157,12 @@ def postgres_server(folder: Path) -> Iterator[Postgres]:
     if not PG_BIN_DIRS:
         raise ServiceError("PostgreSQL is not installed (apt install postgresql)")
     bindir = PG_BIN_DIRS[0]
-    data = folder / "pgdata"
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
+        # The postgres user must reach its folder: not under a root-only one (pytest's are 0700).
+        folder = Path(tempfile.mkdtemp(prefix="cityfacts-pg-"))
         shutil.chown(folder, "postgres")
+    data = folder / "pgdata"
     user = "cityfacts"
     init = subprocess.run(_as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", user,
                                              "-E", "UTF8"]), capture_output=True, text=True)
@@ -150,6 +178,8 @@ def postgres_server(folder: Path) -> Iterator[Postgres]:
         yield Postgres("127.0.0.1", port, user)
     finally:
         _stop(proc)
+        if os.geteuid() == 0:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -163,17 +193,21 @@ class Prefect:
         return subprocess.run([str(Path(sys.executable).parent / "prefect"), *args], env=self.env, capture_output=True,
                               text=True, timeout=timeout_s, check=True)
 
+    def start_worker(self, pool: str, name: str, cwd: Path) -> subprocess.Popen[bytes]:
+        """A process worker polling the pool; it runs each flow run as a child process in cwd."""
+        return _spawn([str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", pool,
+                       "--name", name, "--type", "process"], self.folder / f"{name}.log", self.env, cwd)
+
     @contextmanager
     def workers(self, pool: str, n: int, cwd: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-        """n process workers polling the pool; each runs flow runs as child processes in cwd."""
-        procs = [_spawn([str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", pool,
-                         "--name", f"worker-{i}", "--type", "process"], self.folder / f"worker-{i}.log", self.env, cwd)
-                 for i in range(n)]
+        """n workers (worker-0 ...), stopped with everything they started on exit; the list may be changed."""
+        procs = [self.start_worker(pool, f"worker-{i}", cwd) for i in range(n)]
         try:
             yield procs
         finally:
             for p in procs:
                 _stop(p, 30)
+                kill_tree(p.pid)
 
 
 def prefect_env(folder: Path, api_url: str | None = None, database_url: str | None = None) -> dict[str, str]:
