@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine with Python 3.11 and make:
 #   make demo   - create .venv, install pinned dependencies, run the demo crawl
 #   make test   - same set-up, then the whole test suite
-# For contributors: make lint, make test-fast (skips the slow end-to-end tests), make docs, make bench.
+# For contributors: make lint, make test-fast (skips the slow end-to-end tests), make docs, make bench,
+# make scale-demo (the distributed setup on this machine).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ PY_DIRS := crawlers nlp pipeline flows tests bench tools
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test test-fast lint docs install clean bench
+.PHONY: demo test test-fast lint docs install clean bench scale-demo
 
 install: $(STAMP)
 
@@ -40,6 +41,10 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) cityfacts.duckdb .pytest_cache .mypy_cache .ruff_cache
+
+# Redis, PostgreSQL, a Prefect server and two workers on loopback (needs apt's redis-server and postgresql).
+scale-demo: $(STAMP)
+	$(BIN)/python -m flows.scale_demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

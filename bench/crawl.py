@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.site import GeneratedSite
+from flows.generated_site import GeneratedSite
 
 
 def scrapy_bench(seconds: int = 10) -> float:

@@ -158,7 +158,11 @@ class SharedScheduler(Scheduler):
 
 
 class SharedDelayMiddleware:
-    """DOWNLOAD_DELAY per domain across every worker: one Redis key per domain, held for the delay."""
+    """A source's download_delay per host across every worker: one Redis key per host, held for the delay.
+
+    crawlers/run.py moves the delay here (CITYFACTS_SHARED_DELAY) and turns Scrapy's own delay and AutoThrottle
+    off, so the key is taken as the request leaves. Requests that then wait for a free concurrency slot leave
+    later than their key; with polite settings (a delay longer than a response takes) that does not happen."""
 
     def __init__(self, server: Any, prefix: str, delay: float) -> None:
         self.server = server
@@ -169,7 +173,7 @@ class SharedDelayMiddleware:
     def from_crawler(cls, crawler: Any) -> SharedDelayMiddleware:
         s = crawler.settings
         return cls(redis.Redis.from_url(s["CITYFACTS_FRONTIER"]), s.get("CITYFACTS_FRONTIER_PREFIX", DEFAULT_PREFIX),
-                   s.getfloat("DOWNLOAD_DELAY"))
+                   s.getfloat("CITYFACTS_SHARED_DELAY"))
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         if self.delay_ms <= 0:

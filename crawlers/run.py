@@ -58,7 +58,12 @@ def crawl(sources: list[dict], spool: Path, seen: set[str], since: str | None = 
     started = datetime.now(UTC)
     crawlers: list[Crawler] = []
     for src in sources:
-        spider_cls = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,), {"custom_settings": source_settings(src)})
+        custom = source_settings(src)
+        if settings.get("CITYFACTS_FRONTIER"):
+            # Shared frontier: the delay is kept across all workers by crawlers.frontier.SharedDelayMiddleware,
+            # at the moment a request leaves; a local delay (or AutoThrottle's) on top would shift that moment.
+            custom.update(CITYFACTS_SHARED_DELAY=custom["DOWNLOAD_DELAY"], DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+        spider_cls = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,), {"custom_settings": custom})
         crawler = process.create_crawler(spider_cls)
         crawlers.append(crawler)
         process.crawl(crawler, source=src, seen=seen, since=since)

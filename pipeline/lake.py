@@ -82,6 +82,9 @@ def open_lake(url: str, read_only: bool = False, data_path: str | None = None) -
     except duckdb.Error as exc:
         con.close()
         first = str(exc).splitlines()[0]
+        if "Unable to connect" in first:  # libpq's reason, without the connection string again
+            reason = first.split('": ', 1)[-1] if '": ' in first else first
+            raise LakeError(f"{url}: cannot open the lake: its catalog is unreachable: {reason}") from None
         if "does not exist" in first or "not initialized" in first or "CREATE_IF_NOT_EXISTS" in first:
             raise LakeError(f"{url}: no lake there yet (create it with `cityfacts lake init --db '{url}' --data DIR`)") from None
         raise LakeError(f"{url}: cannot open the lake: {first}") from None

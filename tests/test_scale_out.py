@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from bench.site import GeneratedSite
 from flows.demo_server import DemoSite
+from flows.generated_site import GeneratedSite
+from flows.scale_demo import split_sources
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -87,21 +88,8 @@ def sql(c: Any, db: str, query: str) -> list[list[str]]:
 
 
 def sources_file(folder: Path, demo: str | None, gen: GeneratedSite) -> Path:
-    """The demo site split into three overlapping sources (English list, Chinese list, the feed of both),
-    and the generated site as one big source."""
-    text = "sources:\n"
-    if demo:
-        common = ("    article_pattern: '/(?:en|zh|admin)/\\d{4}/\\d{2}/[\\w-]+\\.html$'\n"
-                  "    canonical_origin: 'http://demo-news.invalid'\n    lang: auto\n"
-                  "    politeness: {download_delay: 0, autothrottle: false, concurrency_per_domain: 8}\n")
-        text += (f"  - name: demo-en\n    start_urls: ['{demo}/en/list_1.html']\n"
-                 f"    follow_pattern: '/en/list_\\d+\\.html$'\n{common}"
-                 f"  - name: demo-zh\n    start_urls: ['{demo}/zh/list_1.html']\n"
-                 f"    follow_pattern: '/zh/list_\\d+\\.html$'\n{common}"
-                 f"  - name: demo-feed\n    start_urls: ['{demo}/']\n    feeds: ['{demo}/rss.xml']\n{common}")
-    text += gen.sources_yaml().removeprefix("sources:\n") + "    max_pages: 5000\n"
     path = folder / "sources.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(split_sources(demo, gen), encoding="utf-8")
     return path
 
 
@@ -172,7 +160,7 @@ def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, 
     from flows.local_services import kill_tree
 
     c = cluster
-    n = 1000
+    n = 600
     lake = new_lake(c, "lake_kill")
     server = redis.Redis.from_url(c.redis.url)
     with CountingGenerated(n) as gen, c.prefect.workers("cityfacts", 2, ROOT) as workers:

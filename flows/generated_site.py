@@ -1,4 +1,4 @@
-"""A generated news site of N report pages on 127.0.0.1, for crawl and end-to-end benchmarks.
+"""A generated news site of N report pages on 127.0.0.1, for benchmarks and the scale-out demo and test.
 
 Pages are built from templates with the demo site's chrome (navigation,
 date line, share widget, related articles, footer): half English, half
