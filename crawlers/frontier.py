@@ -8,12 +8,16 @@ shards. What scrapy-redis 0.9.1 does not do, and this adds:
 
 - **Run boundaries.** Keys persist while workers come and go
   (SCHEDULER_PERSIST: the first process to close must not wipe the queue
-  others are using); `prepare_run` clears them when a new run starts, so
+  others are using); `prepare_run` starts each run with new seen-sets, so
   list pages are read again each run, as in a local crawl.
-- **At-least-once.** A popped article request is recorded in the source's
-  in-flight hash before it is downloaded. A worker killed mid-crawl loses
-  the requests it held and the pages in its unstored spool; `prepare_run`
-  puts back every in-flight request whose page the store does not have.
+- **At-least-once.** A popped request is recorded in the source's in-flight
+  hash before it is downloaded. A list page leaves it once every request it
+  led to is queued (`DoneMiddleware`); an article stays until a new run finds
+  its page stored. A worker killed mid-crawl loses the requests it held and
+  the pages in its unstored spool; `prepare_run` carries over what is still
+  queued, the list pages never finished and the articles the store does not
+  have. (Re-discovery from the seeds alone would not do: paging stops at a
+  list page whose articles are all stored.)
 - **Workers wait for each other.** A worker whose queue is empty stays open
   while another worker of the source is busy (its heartbeat key is alive),
   since that one may still push requests.
@@ -29,7 +33,7 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -37,6 +41,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request
 from scrapy.utils.request import RequestFingerprinter
+from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
@@ -64,6 +69,7 @@ def frontier_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict[str,
         "DUPEFILTER_CLASS": "crawlers.frontier.SharedDupeFilter",
         "SCHEDULER_PERSIST": True,
         "DOWNLOADER_MIDDLEWARES": {**default_settings.DOWNLOADER_MIDDLEWARES, "crawlers.frontier.SharedDelayMiddleware": 590},
+        "SPIDER_MIDDLEWARES": {"crawlers.frontier.DoneMiddleware": 10},
     }
 
 
@@ -135,12 +141,13 @@ class SharedScheduler(Scheduler):
         if request is None:
             return None
         self.server.hset(self.keys["active"], self.worker, str(time.time()))
-        if is_article(request):
-            fp = self.fingerprinter.fingerprint(request).hex()
-            pipe = self.server.pipeline()
-            pipe.hset(self.keys["inflight"], fp, self.queue._encode_request(request))
-            pipe.hset(self.keys["inflight_urls"], fp, request.url)
-            pipe.execute()
+        fp = self.fingerprinter.fingerprint(request).hex()
+        request.meta["frontier_fp"] = fp
+        kind = "article" if is_article(request) else "list"
+        pipe = self.server.pipeline()
+        pipe.hset(self.keys["inflight"], fp, self.queue._encode_request(request))
+        pipe.hset(self.keys["inflight_urls"], fp, f"{kind} {request.url}")
+        pipe.execute()
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -155,6 +162,37 @@ class SharedScheduler(Scheduler):
         self.server.hdel(self.keys["active"], self.worker)
         if len(self.queue) or self.others_busy():
             raise DontCloseSpider
+
+
+class DoneMiddleware:
+    """Spider middleware: a list page, feed or sitemap is done once its callback has handed on every request
+    it found; then it leaves the in-flight hash (an article stays there until a new run sees it stored)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler  # Scrapy 2.19 no longer passes the spider to middleware methods
+        self.server = redis.Redis.from_url(crawler.settings["CITYFACTS_FRONTIER"])
+        self.prefix = crawler.settings.get("CITYFACTS_FRONTIER_PREFIX", DEFAULT_PREFIX)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DoneMiddleware:
+        return cls(crawler)
+
+    def _done(self, response: Any, spider: Any) -> None:
+        fp = response.meta.get("frontier_fp")
+        if fp and not is_article(response.request):
+            k = keys(self.prefix, _source_name(spider or self.crawler.spider))
+            self.server.hdel(k["inflight"], fp)
+            self.server.hdel(k["inflight_urls"], fp)
+
+    def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterator[Any]:
+        yield from result
+        self._done(response, spider)
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any],
+                                          spider: Any = None) -> AsyncIterator[Any]:
+        async for item in result:
+            yield item
+        self._done(response, spider)
 
 
 class SharedDelayMiddleware:
@@ -186,20 +224,37 @@ class SharedDelayMiddleware:
         return None
 
 
+def _describe(encoded: bytes, fingerprinter: RequestFingerprinter) -> tuple[str, str, str]:
+    """(fingerprint, kind, url) of a queued request, without the spider its callbacks belong to."""
+    d = picklecompat.loads(encoded)
+    bare = Request(d["url"], method=d.get("method", "GET"), body=d.get("body") or b"")
+    kind = "article" if d.get("callback") == ARTICLE_CALLBACK else "list"
+    return fingerprinter.fingerprint(bare).hex(), kind, d["url"]
+
+
 def prepare_run(server: Any, prefix: str, sources: Iterable[str], stored: Any) -> dict[str, int]:
-    """Start a run: clear each source's queue and seen-sets, then queue again the article requests a previous
-    run popped and never stored (`stored(url)` says whether the store has a page). Returns recovered counts."""
-    recovered: dict[str, int] = {}
+    """Start a run: new seen-sets, and the work an interrupted run left carried over: requests still queued, list
+    pages taken and never finished, article requests taken whose page the store does not have (`stored(url)`).
+    A run that finished leaves none of these, so its successor starts from the seeds alone. Returns how many
+    requests were carried over per source."""
+    fingerprinter = RequestFingerprinter()
+    carried: dict[str, int] = {}
     names = list(sources)
     server.delete(keys(prefix, names[0])["articles"] if names else f"{prefix}:articles:seen")
     for name in names:
         k = keys(prefix, name)
-        encoded = server.hgetall(k["inflight"])
-        urls = server.hgetall(k["inflight_urls"])
+        taken = server.hgetall(k["inflight"])
+        kinds = {fp: v.decode().partition(" ") for fp, v in server.hgetall(k["inflight_urls"]).items()}
+        queued = server.zrange(k["queue"], 0, -1, withscores=True)
         server.delete(k["queue"], k["seen"], k["inflight"], k["inflight_urls"], k["active"])
-        back = [(fp, req) for fp, req in encoded.items() if not stored(urls.get(fp, b"").decode())]
-        for fp, req in back:
-            server.zadd(k["queue"], {req: 0})
-            server.sadd(k["articles"], fp)
-        recovered[name] = len(back)
-    return recovered
+        back = [(req, 0.0, fp.decode(), kinds[fp][0], kinds[fp][2]) for fp, req in taken.items() if fp in kinds]
+        back += [(req, score, *_describe(req, fingerprinter)) for req, score in queued]
+        n = 0
+        for req, score, fp, kind, url in back:
+            if kind == "article" and stored(url):
+                continue
+            if server.sadd(k["articles"] if kind == "article" else k["seen"], fp):
+                server.zadd(k["queue"], {req: score})
+                n += 1
+        carried[name] = n
+    return carried

@@ -2,7 +2,7 @@
 
 The submitting process does three things and no crawling: it starts the run
 in the shared frontier (crawlers/frontier.py `prepare_run`: fresh seen-sets,
-the previous run's unstored in-flight requests queued again), submits the
+what an interrupted previous run left carried over), submits the
 `cityfacts-source/source` deployment (prefect.yaml) once per shard, and waits
 for the flow runs, then reads their crawl_runs rows back from the lake.
 Shards of one source share its request queue, so two workers split a big
@@ -15,7 +15,7 @@ A worker can die without a word (kill -9, a machine lost): its flow run
 would stay Running for ever. Each shard's flow therefore keeps a heartbeat
 key in Redis (`heartbeat`); the submitter marks a running shard whose
 heartbeat has been gone for `lost_after` seconds as Crashed and stops waiting
-for it. What it had popped is queued again by the next run.
+for it. What it had taken is carried over by the next run.
 """
 from __future__ import annotations
 
@@ -43,6 +43,14 @@ class ShardRun:
     alive_at: float = 0.0  # last time its heartbeat (or its start) was seen
 
 
+def frontier_prefix(db: str) -> str:
+    """The frontier's Redis keys for this store: what a lost worker left is recovered against the store it
+    was loading into, so two stores sharing one Redis never see each other's queues."""
+    import hashlib
+
+    return f"{DEFAULT_PREFIX}:{hashlib.sha256(db.encode()).hexdigest()[:10]}"
+
+
 def stored_check(db: str, sources: list[Source]) -> Any:
     """url -> whether the store has the page (under the source's canonical form of the URL)."""
     from crawlers.spiders.reports import ReportSpider
@@ -55,7 +63,7 @@ def stored_check(db: str, sources: list[Source]) -> Any:
 
 def submit(sources_file: Path, db: str, redis_url: str, variables: dict[str, str] | None = None,
            only: list[str] | None = None, shards: int = 1, since: str | None = None, timeout_s: float = 6 * 3600,
-           prefix: str = DEFAULT_PREFIX, announce: Any = print, lost_after_s: float = 60) -> list[ShardRun]:
+           prefix: str | None = None, announce: Any = print, lost_after_s: float = 60) -> list[ShardRun]:
     import redis
 
     if not is_lake(db):
@@ -64,14 +72,15 @@ def submit(sources_file: Path, db: str, redis_url: str, variables: dict[str, str
     if shards < 1:
         raise CliError("--shards: at least 1")
     sources = [s for s in load_sources(sources_file, variables) if not only or s.name in only]
+    prefix = prefix or frontier_prefix(db)
     server = redis.Redis.from_url(redis_url)
     try:
         server.ping()
     except redis.RedisError as exc:
         raise CliError(f"--redis {redis_url}: cannot reach Redis: {exc}") from None
-    recovered = prepare_run(server, prefix, [s.name for s in sources], stored_check(db, sources))
-    if any(recovered.values()):
-        announce("queued again from an interrupted run: " + ", ".join(f"{k} {v}" for k, v in recovered.items() if v))
+    carried = prepare_run(server, prefix, [s.name for s in sources], stored_check(db, sources))
+    if any(carried.values()):
+        announce("carried over from an interrupted run: " + ", ".join(f"{k} {v} requests" for k, v in carried.items() if v))
     batch = uuid.uuid4().hex[:8]
     runs = [ShardRun(s.name, i, f"{batch}-{n:03d}-{i}") for n, s in enumerate(sources) for i in range(shards)]
     by_name = {s.name: s for s in sources}

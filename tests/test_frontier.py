@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Request
+from scrapy.utils.request import RequestFingerprinter
+from scrapy_redis import picklecompat
 
 from crawlers.frontier import frontier_settings, keys, prepare_run
 from crawlers.sources import load_sources
@@ -67,7 +70,7 @@ def test_two_crawl_processes_share_the_queue_the_seen_set_and_the_delay(redis_ur
                                   cwd=ROOT, stderr=subprocess.PIPE, text=True) for i in range(2)]
         errs = [p.communicate(timeout=180)[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errs
-    assert not any("Deprecat" in e for e in errs), errs  # scrapy-redis's stats calls no longer warn
+    assert not any("Deprecat" in e or "Traceback" in e for e in errs), errs  # and no stats warnings from scrapy-redis
     paths = [p for _, p in site.times]
     assert sorted(paths) == sorted(set(paths)) and len(paths) == n  # each page once, across both
     per_process = [[r.url for r in read_spool(tmp_path / f"spool{i}.jsonl") if isinstance(r, Page)] for i in range(2)]
@@ -75,6 +78,9 @@ def test_two_crawl_processes_share_the_queue_the_seen_set_and_the_delay(redis_ur
     assert len(per_process[0] + per_process[1]) == n and min(map(len, per_process)) > 0, per_process  # both took part
     gaps = [b - a for (a, _), (b, _) in zip(site.times, site.times[1:], strict=False)]
     assert min(gaps) >= delay * 0.8, min(gaps)  # the site's delay held across the two processes
+    # A finished crawl leaves only its articles in flight (until a run finds them stored): no list page.
+    kinds = {v.split(b" ")[0] for v in redis.Redis.from_url(redis_url).hvals(keys("t1", source.name)["inflight_urls"])}
+    assert kinds == {b"article"}, {k: v for k, v in redis.Redis.from_url(redis_url).hgetall(keys("t1", source.name)["inflight_urls"]).items() if b"list" in v}
 
 
 def test_a_new_run_queues_again_what_was_taken_and_never_stored(redis_url: str) -> None:
@@ -82,13 +88,29 @@ def test_a_new_run_queues_again_what_was_taken_and_never_stored(redis_url: str) 
 
     server = redis.Redis.from_url(redis_url)
     k = keys("t2", "src")
+    fingerprinter = RequestFingerprinter()
+
+    def req(url: str, callback: str) -> tuple[str, bytes]:
+        r = Request(url)
+        return fingerprinter.fingerprint(r).hex(), picklecompat.dumps({**r.to_dict(), "callback": callback})
+
+    (fp1, r1), (fp2, r2), (fp3, r3) = (req("http://x.invalid/a/1.html", "parse_article"),
+                                       req("http://x.invalid/a/2.html", "parse_article"),
+                                       req("http://x.invalid/list/4.html", "parse_list"))
+    fp4, r4 = req("http://x.invalid/list/5.html", "parse_list")
+    fp5, r5 = req("http://x.invalid/a/5.html", "parse_article")
     server.sadd(k["seen"], "old-list-page")
     server.sadd(k["articles"], "old-article")
-    server.zadd(k["queue"], {b"stale": 0})
-    server.hset(k["inflight"], mapping={"fp1": b"req1", "fp2": b"req2"})
-    server.hset(k["inflight_urls"], mapping={"fp1": "http://x.invalid/a/1.html", "fp2": "http://x.invalid/a/2.html"})
-    recovered = prepare_run(server, "t2", ["src"], lambda url: url.endswith("/1.html"))
-    assert recovered == {"src": 1}
-    assert server.zrange(k["queue"], 0, -1) == [b"req2"]  # the stored page is not fetched again
-    assert server.smembers(k["articles"]) == {b"fp2"}  # and a list page leading to it will not queue it twice
-    assert not server.exists(k["seen"]) and not server.exists(k["inflight"])
+    server.zadd(k["queue"], {r4: -1, r5: 0})  # still queued when the run was interrupted
+    server.hset(k["inflight"], mapping={fp1: r1, fp2: r2, fp3: r3})  # taken by a worker that died
+    server.hset(k["inflight_urls"], mapping={fp1: "article http://x.invalid/a/1.html",
+                                             fp2: "article http://x.invalid/a/2.html",
+                                             fp3: "list http://x.invalid/list/4.html"})
+    carried = prepare_run(server, "t2", ["src"], lambda url: url.endswith("/1.html"))
+    assert carried == {"src": 4}
+    # The stored page is not fetched again; the unstored one, the unfinished list page and the queue are.
+    assert sorted(server.zrange(k["queue"], 0, -1)) == sorted([r2, r3, r4, r5])
+    # A list page leading to them will not queue them twice; the previous run's seen-sets are gone.
+    assert server.smembers(k["articles"]) == {fp2.encode(), fp5.encode()}
+    assert server.smembers(k["seen"]) == {fp3.encode(), fp4.encode()}
+    assert not server.exists(k["inflight"])

@@ -115,6 +115,7 @@ def test_two_workers_fetch_each_page_once_and_load_each_fact_once(cluster: Any, 
     assert not any("/admin/" in p for p in demo.hits)  # robots.txt held in every worker
     [[pages, urls]] = sql(c, lake, "SELECT count(*), count(DISTINCT url) FROM pages")
     assert int(pages) == int(urls) == GENERATED + len(demo.hits)
+    assert sql(c, lake, "SELECT count(*) FROM crawl_failures") == [["0"]]
     [[facts, ids, arts]] = sql(c, lake, "SELECT count(*), count(DISTINCT id), count(DISTINCT article_id) FROM facts")
     assert int(facts) == int(ids) > GENERATED and int(arts) > GENERATED // 2
     # Both workers took part in the big source: its two shards each fetched pages, together all of them.
@@ -157,6 +158,8 @@ def crawling_worker(workers: list[Any]) -> int:
 def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, tmp_path: Path) -> None:
     import redis
 
+    from crawlers.frontier import keys
+    from flows.distributed import frontier_prefix
     from flows.local_services import kill_tree
 
     c = cluster
@@ -171,7 +174,7 @@ def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, 
                                  text=True)
         victim = crawling_worker(workers)
         deadline = time.monotonic() + 120
-        while server.hlen("cityfacts:generated:inflight") < n // 4 and time.monotonic() < deadline:
+        while server.hlen(keys(frontier_prefix(lake), "generated")["inflight"]) < n // 4 and time.monotonic() < deadline:
             time.sleep(0.05)
         kill_tree(workers[victim].pid)  # kill -9 of the worker and the flow run and crawl it was running
         out, err = first.communicate(timeout=600)
@@ -179,10 +182,12 @@ def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, 
         workers[victim] = c.prefect.start_worker("cityfacts", f"worker-{victim}-again", ROOT)
         second = cli(c, *args)
         assert second.returncode == 0, second.stdout + second.stderr
-        assert "queued again from an interrupted run" in second.stdout + second.stderr
+        assert "carried over from an interrupted run" in second.stdout + second.stderr
     assert len(gen.hits) == n  # every page fetched at least once (some twice: the lost worker's, again)
     [[pages, urls]] = sql(c, lake, "SELECT count(*), count(DISTINCT url) FROM pages")
     assert int(pages) == int(urls) == n
+    # Nothing from the other test's store (same Redis) was queued into this one's runs.
+    assert sql(c, lake, "SELECT count(*) FROM crawl_failures") == [["0"]]
     [[pending]] = sql(c, lake, "SELECT count(*) FROM pages WHERE relevant IS NULL")
     assert int(pending) == 0
     [[facts, ids, arts]] = sql(c, lake, "SELECT count(*), count(DISTINCT id), count(DISTINCT article_id) FROM facts")
