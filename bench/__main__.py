@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl, extraction, load, pages, parsing, scale
+from bench import crawl, extraction, linear, load, pages, parsing, scale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +78,7 @@ def main() -> int:
         "without its HMM (5x faster) on a domain dictionary (nlp/data/zh_userdict.txt), which keeps the noun runs whole.",
         "",
     ]
+    lines += linear.markdown(linear.run(linear.SIZES[:2] if quick else linear.SIZES))
     ld = load.run(n_articles=4_000 if quick else 20_000)
     lines += ["## Loading facts into DuckDB (`python -m bench.load`)", "",
               f"{ld['facts']:,} facts of {ld['articles']:,} articles, one Arrow table, into a fresh database each round:", "",

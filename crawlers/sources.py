@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawlers import strict_yaml
+
 
 class SourcesError(ValueError):
     """A sources file that cannot be used; str() is the one-line message for the user."""
@@ -140,8 +142,10 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _domains(self) -> Source:
-        if not self.allowed_domains:
-            self.allowed_domains = sorted({urlparse(u).hostname or "" for u in self.start_urls + self.feeds + self.sitemaps})
+        """The hosts the source starts from are always allowed: Scrapy's offsite filter would otherwise drop the
+        robots.txt request for a start URL outside allowed_domains, and the page would be fetched unchecked."""
+        starts = {urlparse(u).hostname or "" for u in self.start_urls + self.feeds + self.sitemaps}
+        self.allowed_domains = sorted(set(self.allowed_domains) | starts)
         return self
 
 
@@ -198,6 +202,9 @@ def placeholders(data: Any) -> set[str]:
     return found
 
 
+MAX_SOURCES_BYTES = 5_000_000
+
+
 def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> list[Source]:
     """Read and validate a sources file; `{name}` in start URLs is filled from variables."""
     return load_sources_file(path, variables).sources
@@ -206,14 +213,21 @@ def load_sources(path: str | Path, variables: dict[str, str] | None = None) -> l
 def load_sources_file(path: str | Path, variables: dict[str, str] | None = None) -> SourcesFile:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SOURCES_BYTES + 1)  # never the whole of /dev/zero
+        if len(raw) > MAX_SOURCES_BYTES:
+            raise SourcesError(f"{path}: over {MAX_SOURCES_BYTES // 1_000_000} MB: not a sources file")
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SourcesError(f"{path}: not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        at = raw[:exc.start].count(b"\n") + 1
+        raise SourcesError(f"{path}:{at}: not UTF-8 text (byte {exc.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = strict_yaml.load(text)
         root = yaml.compose(text)
+    except RecursionError:
+        raise SourcesError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

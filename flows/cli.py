@@ -18,20 +18,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.core import TyperGroup
 
 from flows.errors import USER_ERRORS, CliError
 from pipeline.db import DEFAULT_DB
 from pipeline.db import exists as store_db_exists
 
-console = Console(stderr=True)
-out = Console()
+# Markup off: file names, crawled titles and sentences are printed as the text they are ("[/]" in a title must
+# not crash a command, "[link=...]" must not become a live link). Styling goes through Text objects.
+console = Console(stderr=True, markup=False)
+out = Console(markup=False)
 
 
 def error_line(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
 
 
 class CityfactsGroup(TyperGroup):
@@ -43,6 +47,27 @@ class CityfactsGroup(TyperGroup):
         except USER_ERRORS as exc:
             error_line(str(exc))
             raise typer.Exit(1) from None
+        except duckdb.Error as exc:
+            # What opening could not tell: a database damaged inside, a disk that filled up during a write.
+            db = _db_param(exc.__traceback__)
+            error_line(f"{db + ': ' if db else ''}database error: {_first_line(exc)}")
+            raise typer.Exit(1) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _db_param(tb: Any) -> str | None:
+    """The database the failing command was given: its `db` argument, found in the command's frame."""
+    db = None
+    while tb is not None:
+        value = tb.tb_frame.f_locals.get("db")
+        if isinstance(value, str | Path) and tb.tb_frame.f_code.co_filename == __file__:
+            db = str(value)
+        tb = tb.tb_next
+    return db
 
 
 app = typer.Typer(cls=CityfactsGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -377,7 +402,8 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
     errors = 0
     for p in paths:
         try:
-            texts.append((p, read_text(p)))
+            texts.append((p, read_text(p, warn=lambda m: console.print(Text.assemble(("warning:", "yellow"), " ", m),
+                                                                         highlight=False, soft_wrap=True))))
         except (OSError, ValueError) as exc:
             errors += 1
             error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")
@@ -394,7 +420,8 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
         elif fmt != Format.table:
             records.append({"path": p, **ex.to_json()})
         else:
-            out.print(f"[bold]{p}[/]: {ex.lang}, main city {ex.main_city}, cities {', '.join(ex.cities) or '-'}")
+            out.print(Text.assemble((p, "bold"), f": {ex.lang}, main city {ex.main_city}, cities "
+                                    f"{', '.join(ex.cities) or '-'}"))
             emit(["text", "value", "unit", "approx", "counted", "metric", "city", "status", "aspect", "level", "year", "scope"],
                  [(f.text, f.value, f.unit, f.approx, f.counted, f.metric, f.city, f.status, f.aspect, f.level, f.year,
                    f.scope if f.scope == "city" else f"part: {f.part or '?'}") for f in ex.facts], "table")
@@ -424,9 +451,9 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
     for p in paths:
         try:
             body = read_bytes(p)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             errors += 1
-            error_line(f"{p}: {exc.strerror or exc}")
+            error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")
             continue
         if not looks_like_html(body):
             errors += 1
@@ -441,7 +468,8 @@ def parse(paths: Annotated[list[str], typer.Argument(help="Saved HTML pages (raw
         elif fmt != Format.table:
             records.append(rec)
         else:
-            out.print(f"[bold]{page.title or p}[/] ({page.published or 'no date'}, {rec['lang']})\n{page.text}\n")
+            out.print(Text.assemble((page.title or p, "bold"), f" ({page.published or 'no date'}, {rec['lang']})\n"
+                                    f"{page.text}\n"))
     if records and fmt == Format.json:
         write_json_lines(records, "json")
     elif fmt == Format.json:
@@ -618,12 +646,12 @@ def export(out_dir: Annotated[Path, typer.Option("--out", help="Directory to wri
            fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
            db: Db = DEFAULT_DB) -> None:
     """Export every table and view (facts, latest_facts, articles, ...) as Parquet or CSV files."""
-    from pipeline.db import reader
     from pipeline.export import export as write_files
+    from pipeline.readonly import sandboxed
 
     if fmt not in ("parquet", "csv"):
         raise CliError(f"--format: expected parquet or csv, got {fmt!r}")
-    with reader(db) as con:
+    with sandboxed(db) as con:  # the analyst's sandbox: a view over read_text() cannot leak a file
         try:
             counts = write_files(con, out_dir, fmt)
         except OSError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.formatting import fmt_number, short_number  # noqa: F401 (re-exported for the CLI)
 
@@ -46,17 +47,17 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, title: str |
             w.writerow([_plain(v) for v in r])
     else:
         shown = rows if limit is None else rows[:limit]
-        table = Table(title=title, show_lines=False, show_header=headers)
+        table = Table(title=Text(title) if title else None, show_lines=False, show_header=headers)
         cells = [[fmt_number(_plain(v)) for v in r] for r in shown]
         for i, c in enumerate(columns):
             # The first column names the row (a city, a source): it keeps its width; the others are cut first.
             widest = max((len(str(row[i])) for row in cells), default=0)
             # Cells wrap between words, never inside one (a word too long is cut with an ellipsis).
-            table.add_column(c, overflow="ellipsis", no_wrap=i == 0, max_width=TABLE_CELL_WIDTH,
+            table.add_column(Text(c), overflow="ellipsis", no_wrap=i == 0, max_width=TABLE_CELL_WIDTH,
                              min_width=min(max(widest, len(c)), 20) if i == 0 else None)
         for row in cells:
-            table.add_row(*row)
-        con = console or Console()
+            table.add_row(*(Text(str(v)) for v in row))  # data is text, never markup
+        con = console or Console(markup=False)
         con.print(table)
         if len(shown) < len(rows):
             Console(stderr=True).print(f"({len(rows) - len(shown):,} more rows not shown: raise --limit, or use "

@@ -52,7 +52,7 @@ def run_lock(db: str | Path) -> Iterator[None]:
     if lake.is_lake(db):  # a lake takes concurrent writers; its loads retry on conflicting commits
         yield
         return
-    path = Path(f"{db}.lock").resolve()
+    path = Path(f"{Path(db).resolve()}.lock")  # the real file's: a symlink or another spelling shares the lock
     key = str(path)
     if _held_locks.get(key):
         _held_locks[key] += 1
@@ -150,12 +150,26 @@ class SpoolWatcher:
         return self.pages, self.failed
 
 
+def die_with_parent() -> None:
+    """In a child before exec: be killed when the process that started it dies, kill -9 included (Linux's
+    PR_SET_PDEATHSIG), so a killed run leaves no crawl going on behind it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
+
+
 def _run_child(cmd: list[str], timeout_s: float, log_file: Path,
                tick: Callable[[], None] | None = None) -> tuple[int | None, str]:
     """(exit code, or None when it ran out of time and was killed; its stderr's tail). `tick` is called about
     twice a second while the child runs (progress)."""
     with log_file.open("w+b") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout_s
         try:
             code: int | None = None

@@ -27,7 +27,7 @@ from nlp.qualifiers import Qualified, Qualifiers
 from nlp.records import Fact
 from nlp.resources import Resources, load_resources
 from nlp.scripts import to_simplified
-from nlp.segments import BodyEnd
+from nlp.segments import BodyEnd, bounded
 
 for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("facts", None), ("main_city", None)):
     if not Doc.has_extension(_name):
@@ -44,12 +44,20 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+# Terminal escape sequences (ESC [ 0 m) and other control characters carry digits that are not figures.
+CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
 def match_text(doc: Doc) -> str:
-    """The text the rules match on: traditional characters read as simplified (nlp/scripts.py), each at its
-    own offset, so what is reported is sliced from doc_text."""
+    """The text the rules match on: traditional characters read as simplified (nlp/scripts.py) and control
+    sequences blanked, each at its own offset, so what is reported is sliced from doc_text."""
     text = doc.user_data.get("cityfacts_match")
     if text is None:
-        text = doc.user_data["cityfacts_match"] = to_simplified(doc_text(doc))
+        text = doc.user_data["cityfacts_match"] = CONTROL.sub(_blank, to_simplified(doc_text(doc)))
     return text
 
 
@@ -122,11 +130,12 @@ class FiguresComponent(Component):
         places = [PlaceMatch(s, e, t, gaz.by_code[code]) for s, e, t, code in (doc._.places or [])]
         main = self.attribution.main_city(places, text[:limit], org_spans)
         doc._.main_city = main
-        sents = rules.sentences(doc, text)
+        sents = bounded(rules.sentences(doc, text), text)
         self.qualifiers.plan_genre(text[:limit])
         facts: list[Fact] = []
         extra: list[dict[str, Any]] = []  # what waits for the publication date (nlp.qualifiers.resolve_year)
         previous: tuple[tuple[int, int], Qualified] | None = None
+        metrics_in: dict[str, list[str | None]] = {}  # sentence -> metrics of its facts so far (for subsets)
         orgs = [(s, e, name) for s, e, name, _ in (doc._.orgs or [])]
         si = 0
         for c in rules.candidates(text, limit):
@@ -154,8 +163,8 @@ class FiguresComponent(Component):
             q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit,
                                 before=previous[1] if previous and previous[0] == sent else None)
             if q.subset:
-                metric = self.res.taxonomy.of_subset(metric, counted, [f.metric for f in facts if f.sentence == sentence],
-                                                     rules.code)
+                metric = self.res.taxonomy.of_subset(metric, counted, metrics_in.get(sentence, []), rules.code)
+            metrics_in.setdefault(sentence, []).append(metric)
             previous = (sent, q)
             facts.append(Fact(
                 value=round(c.value, 2), value_max=None if c.value_max is None else round(c.value_max, 2),

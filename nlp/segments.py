@@ -46,3 +46,31 @@ def zh_sentences(text: str) -> list[tuple[int, int]]:
         if m.end() > m.start() and text[m.start():m.end()].strip():
             spans.append((m.start(), m.end()))
     return spans
+
+
+MAX_SENTENCE_CHARS = 1000
+SOFT_BREAK = re.compile(r"[\s,，、:：)）]")
+
+
+def bounded(spans: list[tuple[int, int]], text: str, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """Sentences cut to at most `limit` characters: at a line break, else at a space or comma, else hard.
+
+    Why: a text with no sentence ends (a list of figures, a table flattened to lines) would otherwise be one
+    sentence that every figure in it copies and scans again, which makes extraction quadratic in its length.
+    No real sentence is this long; a figure's context is within a few hundred characters of it.
+    """
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        while e - s > limit:
+            window_end = s + limit
+            cut = text.rfind("\n", s + 1, window_end)
+            if cut <= s:
+                soft = [m.end() for m in SOFT_BREAK.finditer(text, s + limit // 2, window_end)]
+                cut = soft[-1] if soft else window_end
+            else:
+                cut += 1
+            out.append((s, cut))
+            s = cut
+        if e > s:
+            out.append((s, e))
+    return out

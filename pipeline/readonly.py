@@ -7,6 +7,7 @@ refused before DuckDB sees it.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,10 +34,28 @@ def check_query(query: str) -> None:
         raise QueryRefused("empty query")
     for st in statements:
         kind = st.type.name
+        if kind == "EXPLAIN":
+            _check_explained(st.query)
         if kind not in ALLOWED:
             kind = "INSTALL/LOAD" if kind == "LOAD" else kind
             raise QueryRefused(f"refused: {kind} statements are not allowed; the database is opened read-only for queries "
                                f"(only SELECT, EXPLAIN and PRAGMA)")
+
+
+EXPLAINED = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\((?:[^()]|\([^()]*\))*\)\s*)?", re.I)
+
+
+def _check_explained(query: str) -> None:
+    """EXPLAIN ANALYZE runs what it wraps: that must be a query too (not COPY, CREATE, CHECKPOINT, PREPARE ...)."""
+    m = EXPLAINED.match(query)
+    inner = query[m.end():] if m else ""
+    try:
+        statements = duckdb.connect().extract_statements(inner) if inner.strip() else []
+    except duckdb.Error as exc:
+        raise QueryRefused(f"query failed: {str(exc).splitlines()[0]}") from None
+    for st in statements:
+        if st.type.name not in {"SELECT", "PRAGMA"}:
+            raise QueryRefused(f"refused: EXPLAIN of a {st.type.name} statement; only queries can be explained")
 
 
 DEFAULT_MEMORY_LIMIT = "4GB"  # an analyst's query, not the machine: DuckDB spills or fails past it

@@ -52,6 +52,17 @@ def _date_of(raw: str | None) -> date | None:
     return None
 
 
+def without_credentials(url: str) -> str:
+    """The URL with any user:password@ taken out: stored URLs (pages, failures, aliases) are shown to anyone
+    who can read the database."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
 FAILURES_STAT = "cityfacts/failures"
 LIMIT_STAT = "cityfacts/limit"  # cityfacts/limit/<name>: a crawl bound that was reached
 # Every <a href> and <area href> of a list page, absolute, whatever its extension (the source's patterns decide
@@ -107,7 +118,7 @@ class ReportSpider(scrapy.Spider):
 
     def canonical_url(self, url: str) -> str:
         """The URL stored for a page: canonical form, under the source's canonical origin if it has one."""
-        url = canonicalize_url(url)
+        url = canonicalize_url(without_credentials(url))
         if self.canonical:
             for origin in self.origins:
                 if url.startswith(origin + "/") or url == origin:
@@ -344,7 +355,7 @@ class ReportSpider(scrapy.Spider):
         stats = getattr(getattr(self, "crawler", None), "stats", None)  # None when built outside a crawl (tests)
         if stats is not None:
             stats.inc_value(FAILURES_STAT)
-        return Failure(url, reason)
+        return Failure(without_credentials(url), reason)
 
     def failed(self, failure: Any) -> Iterator[Failure]:
         """Errback: the URL and why it failed, as an item like any other (robots.txt refusals are not failures)."""
