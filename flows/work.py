@@ -163,6 +163,25 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+STALE_S = 2 * 86400  # longer than any crawl (crawl_timeout_s defaults to 6 h) and its load
+
+
+def sweep_stale(workdir: Path, older_than_s: float = STALE_S) -> int:
+    """Remove what crashed runs left in the work folder (spools, source and seen lists, crawl logs). Their pages
+    were never stored, so the next crawl fetches them again; kept, they would only fill the disk."""
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for pattern in ("spool-*.jsonl", "sources-*.json", "seen-*.txt", "crawl-*.log"):
+        for f in workdir.glob(pattern):
+            try:
+                if f.stat().st_mtime < cutoff:
+                    f.unlink()
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def _run_child(cmd: list[str], timeout_s: float, log_file: Path,
                tick: Callable[[], None] | None = None) -> tuple[int | None, str]:
     """(exit code, or None when it ran out of time and was killed; its stderr's tail). `tick` is called about
@@ -204,6 +223,7 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
     run is marked `timeout`. A crawl that crashes is an error; either way its stderr is kept in the result.
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    sweep_stale(workdir)
     tag = uuid.uuid4().hex[:8]
     src_file = workdir / f"sources-{tag}.json"
     seen_file = workdir / f"seen-{tag}.txt"

@@ -139,6 +139,8 @@ class FiguresComponent(Component):
         orgs = [(s, e, name) for s, e, name, _ in (doc._.orgs or [])]
         si = 0
         for c in rules.candidates(text, limit):
+            if "^" in text[max(0, c.start - 1):c.end + 1]:
+                continue  # "10^400", "2^10": a power written out, not a figure (and not two)
             while si < len(sents) - 1 and sents[si][1] <= c.start:
                 si += 1
             sent = sents[si] if sents else (0, len(text))

@@ -170,6 +170,12 @@ def test_robots_txt_holds_for_start_urls_outside_allowed_domains(tmp_path: Path)
     from crawlers.sources import load_sources
     from flows import work
 
+    # What a crashed run left three days ago goes with the next crawl; a fresh file of another run stays.
+    (tmp_path / "w").mkdir()
+    stale, fresh = tmp_path / "w" / "spool-dead.jsonl", tmp_path / "w" / "spool-live.jsonl"
+    stale.write_text("{}\n")
+    fresh.write_text("{}\n")
+    os.utime(stale, (0, __import__("time").time() - 3 * 86400))
     with NoRobots() as site:
         src = tmp_path / "s.yaml"
         src.write_text(f"sources:\n  - name: s\n    start_urls: ['{site.url}/']\n    article_pattern: '/a/'\n"
@@ -178,6 +184,7 @@ def test_robots_txt_holds_for_start_urls_outside_allowed_domains(tmp_path: Path)
         result = work.crawl(load_sources(src), tmp_path / "w", set())
         fetched = [p for p in site.paths if p != "/robots.txt"]
     assert "/robots.txt" in site.paths and fetched == [] and result.page_count == 0
+    assert not stale.exists() and fresh.exists()
 
 
 # Extraction stays linear: no sentence is longer than 1,000 characters, however the text runs on.
@@ -246,3 +253,8 @@ def test_a_corrupted_database_is_one_line(tmp_path: Path, command: list[str]) ->
     r = cli(*[a.format(dir=tmp_path) for a in command], "--db", str(path))
     assert r.returncode == 1 and str(path) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr[-800:]
     shutil.rmtree(tmp_path / "x", ignore_errors=True)
+
+
+def test_a_power_written_with_a_caret_is_not_two_figures(extractor: Any) -> None:
+    result = extractor.extract("The fund reached 10^400 yuan and 3 colleges joined.", "en")
+    assert [f.value for f in result.facts] == [3]

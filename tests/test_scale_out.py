@@ -163,7 +163,7 @@ def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, 
     from flows.local_services import kill_tree
 
     c = cluster
-    n = 600
+    n = 400
     lake = new_lake(c, "lake_kill")
     server = redis.Redis.from_url(c.redis.url)
     with CountingGenerated(n) as gen, c.prefect.workers("cityfacts", 2, ROOT) as workers:
