@@ -13,17 +13,35 @@ import re
 from collections import defaultdict
 
 from nlp.places import Gazetteer, PlaceMatch
+from nlp.spans import ByStart
 
 
-def _apposition(m: PlaceMatch, matches: list[PlaceMatch], prov_code: str, text: str) -> bool:
-    """'Ningbo, Zhejiang province': a province right after one of its own cities only locates that city."""
-    for other in matches:
-        if other.end <= m.start and m.start - other.end <= 3 and "," in text[other.end:m.start] \
-                and other.place.province_adcode == prov_code and other.place.adcode != prov_code:
-            return True
-    return False
+class DocPlaces:
+    """A document's places and organisation names, indexed once so each figure's lookup is local: the
+    places of a list ("济南、淄博、泰安等三市") and those inside an organisation's name are known up front."""
 
+    def __init__(self, matches: list[PlaceMatch], org_spans: list[tuple[int, int]], text: str,
+                 separator: re.Pattern[str]) -> None:
+        self.text = text
+        self.places = ByStart(matches, lambda m: m.start, lambda m: m.end)
+        self.orgs = ByStart(org_spans, lambda o: o[0], lambda o: o[1])
+        items = self.places.items
+        self.longest = max((m.end - m.start for m in items), default=0)
+        self.listed: set[int] = set()
+        for a, b in zip(items, items[1:], strict=False):
+            if b.start - a.end <= 5 and separator.match(text[a.end:b.start]):
+                self.listed.update((id(a), id(b)))
 
+    def in_org(self, m: PlaceMatch) -> bool:
+        return self.orgs.covers(m.start, m.end)
+
+    def apposition(self, m: PlaceMatch, prov_code: str) -> bool:
+        """'Ningbo, Zhejiang province': a province right after one of its own cities only locates that city."""
+        for other in self.places.starting(m.start - 3 - self.longest, m.start):
+            if other.end <= m.start and m.start - other.end <= 3 and "," in self.text[other.end:m.start] \
+                    and other.place.province_adcode == prov_code and other.place.adcode != prov_code:
+                return True
+        return False
 
 
 class Attribution:
@@ -45,17 +63,13 @@ class Attribution:
     def main_city(self, matches: list[PlaceMatch], text: str, org_spans: list[tuple[int, int]]) -> str | None:
         return main_city(matches, self.gaz, text, org_spans)
 
-    def figure_city(self, pos: int, sentence: tuple[int, int], matches: list[PlaceMatch], main: str | None,
-                    org_spans: list[tuple[int, int]], text: str, end: int | None = None) -> str | None:
-        return figure_city(self, pos, sentence, matches, main, org_spans, text, end)
+    def prepare(self, matches: list[PlaceMatch], org_spans: list[tuple[int, int]], text: str) -> DocPlaces:
+        """Index a document's places once, before attributing its figures."""
+        return DocPlaces(matches, org_spans, text, self.list_separator)
 
-
-def _list_members(matches: list[PlaceMatch], text: str, separator: re.Pattern[str]) -> set[int]:
-    out: set[int] = set()
-    for a, b in zip(matches, matches[1:], strict=False):
-        if b.start - a.end <= 5 and separator.match(text[a.end:b.start]):
-            out.update((id(a), id(b)))
-    return out
+    def figure_city(self, pos: int, sentence: tuple[int, int], doc: DocPlaces, main: str | None,
+                    end: int | None = None) -> str | None:
+        return figure_city(self, pos, sentence, doc, main, end)
 
 
 def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: list[tuple[int, int]]) -> str | None:
@@ -83,26 +97,23 @@ def main_city(matches: list[PlaceMatch], gaz: Gazetteer, text: str, org_spans: l
     return best_prov
 
 
-def figure_city(rules: Attribution, pos: int, sentence: tuple[int, int], matches: list[PlaceMatch],
-                main: str | None, org_spans: list[tuple[int, int]], text: str, end: int | None = None) -> str | None:
-    gaz = rules.gaz
+def figure_city(rules: Attribution, pos: int, sentence: tuple[int, int], doc: DocPlaces, main: str | None,
+                end: int | None = None) -> str | None:
+    gaz, text = rules.gaz, doc.text
     s, e = sentence
     main_place = gaz.lookup(main) if main else None
     main_prov = main_place.province_adcode if main_place else None
-    listed = _list_members(matches, text, rules.list_separator)
     usable = []
-    for m in matches:
-        if not (s <= m.start < e):
+    for m in doc.places.starting(s, e):
+        if doc.in_org(m):
             continue
-        if any(os_ <= m.start and m.end <= oe for os_, oe in org_spans):
-            continue
-        if id(m) in listed:
+        if id(m) in doc.listed:
             continue  # "济南、淄博、泰安等三市": a list of places speaks for the group, not for its last member
         target = gaz.city_of(m.place)
         if (target.level == "province" and not target.city_adcode and target.adcode == main_prov
                 and main_place and main_place.adcode != target.adcode
                 and (m.start > pos or rules.qualifier.search(text[max(s, m.start - 12):m.start])
-                     or _apposition(m, matches, target.adcode, text))):
+                     or doc.apposition(m, target.adcode))):
             # "enterprises in Shandong Province" qualifies the article's own city; "Shandong has 300" does not.
             continue
         usable.append((m, target))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from operator import itemgetter
 from typing import Any
 
 from spacy.language import Language
@@ -28,6 +29,7 @@ from nlp.records import Fact
 from nlp.resources import Resources, load_resources
 from nlp.scripts import to_simplified
 from nlp.segments import BodyEnd, bounded
+from nlp.spans import ByStart
 
 for _name, _default in (("body_end", 0), ("places", None), ("orgs", None), ("facts", None), ("main_city", None)):
     if not Doc.has_extension(_name):
@@ -136,7 +138,8 @@ class FiguresComponent(Component):
         extra: list[dict[str, Any]] = []  # what waits for the publication date (nlp.qualifiers.resolve_year)
         previous: tuple[tuple[int, int], Qualified] | None = None
         metrics_in: dict[str, list[str | None]] = {}  # sentence -> metrics of its facts so far (for subsets)
-        orgs = [(s, e, name) for s, e, name, _ in (doc._.orgs or [])]
+        orgs = ByStart([(s, e, name) for s, e, name, _ in (doc._.orgs or [])], itemgetter(0), itemgetter(1))
+        located = self.attribution.prepare(places, org_spans, text)
         si = 0
         for c in rules.candidates(text, limit):
             if "^" in text[max(0, c.start - 1):c.end + 1]:
@@ -156,13 +159,13 @@ class FiguresComponent(Component):
             if facts and facts[-1].sentence == sentence and facts[-1].unit == unit and self._elided(counted):
                 # "济南市56家，青岛市48家" / "Jinan has 56 such enterprises, Qingdao 48": the noun is not repeated
                 counted = facts[-1].counted
-            city = self.attribution.figure_city(c.start, sent, places, main, org_spans, text, c.end)
+            city = self.attribution.figure_city(c.start, sent, located, main, c.end)
             if unit == "count" and self.attribution.counts_places(c.text_of(text), counted):
                 city = main  # "济南、淄博……等七市", "nine cities including ...": the article's own count
             clause, at = clause_of(text, c.start, c.end, sent)
             metric = self.res.taxonomy.classify(counted, clause, unit, rules.code, at, text[sent[0]:sent[1]],
                                                 c.text_of(text))
-            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, places, orgs, unit,
+            q = self.qualifiers(text, c.start, c.end, sent, counted, metric, located.places, orgs, unit,
                                 before=previous[1] if previous and previous[0] == sent else None)
             if q.subset:
                 metric = self.res.taxonomy.of_subset(metric, counted, metrics_in.get(sentence, []), rules.code)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlp.places import PlaceMatch
+from nlp.spans import ByStart
 
 CLAUSE_BREAK = re.compile(r"[,，;；:：!?！？]|——")
 
@@ -121,7 +122,7 @@ class Qualifiers:
         return self.plan_text
 
     def __call__(self, text: str, start: int, end: int, sent: tuple[int, int], counted: str | None, metric: str | None,
-                 places: list[PlaceMatch], orgs: list[tuple[int, int, str]], unit: str = "count",
+                 places: ByStart[PlaceMatch], orgs: ByStart[tuple[int, int, str]], unit: str = "count",
                  before: Qualified | None = None) -> Qualified:
         """before: the qualifiers of the previous figure in the same sentence, which a subset of it
         ("among them 6 national-level", "其中国家级3家") shares."""
@@ -280,8 +281,8 @@ class Qualifiers:
         else:
             q.year = int(label)
 
-    def _scope(self, q: Qualified, text: str, start: int, s0: int, c0: int, c1: int, places: list[PlaceMatch],
-               orgs: list[tuple[int, int, str]]) -> None:
+    def _scope(self, q: Qualified, text: str, start: int, s0: int, c0: int, c1: int, places: ByStart[PlaceMatch],
+               orgs: ByStart[tuple[int, int, str]]) -> None:
         if self._finds(self.part_cues, text, c0, c1, "part") or self._finds(self.part_subjects, text, s0, c1, "part"):
             q.scope = "part"  # a capacity, a cap per unit, a consortium's members, one college's figure
             return
@@ -293,16 +294,16 @@ class Qualifiers:
         if before and (self.lang == "zh" or re.fullmatch(r"\s*", text[before[-1][1]:start])):
             q.scope = "part"  # "38 million yuan for three colleges", "支持…等3所院校": those who receive it
             return
-        subject = [p for p in places if c0 <= p.start and p.end <= start]
+        subject = places.within(c0, start)
         if subject and subject[-1].place.level == "district":
             q.scope, q.part = "part", subject[-1].place.name_en
             return
-        opening = [o for o in orgs if s0 <= o[0] <= s0 + 3 and o[1] <= start and not o[2].endswith(self.city_bodies)]
+        opening = [o for o in orgs.starting(s0, s0 + 4) if o[1] <= start and not o[2].endswith(self.city_bodies)]
         if opening:
             q.scope, q.part = "part", opening[0][2]  # the sentence is about one body: "X Institute signed ..., covering 45 majors"
             return
-        bodies = [o for o in orgs if c0 <= o[0] and o[1] <= start
-                  and not re.match(r"\s*(?:等|、|,|，|and\b|和|及|与)", text[o[1]:start])]  # "A、B等20家": the group counted
+        bodies = [o for o in orgs.within(c0, start)
+                  if not re.match(r"\s*(?:等|、|,|，|and\b|和|及|与)", text[o[1]:start])]  # "A、B等20家": the group counted
         if bodies and not bodies[-1][2].endswith(self.city_bodies):
             q.scope, q.part = "part", bodies[-1][2]
 

@@ -258,3 +258,43 @@ def test_a_corrupted_database_is_one_line(tmp_path: Path, command: list[str]) ->
 def test_a_power_written_with_a_caret_is_not_two_figures(extractor: Any) -> None:
     result = extractor.extract("The fund reached 10^400 yuan and 3 colleges joined.", "en")
     assert [f.value for f in result.facts] == [3]
+
+
+class CountingPattern:
+    """A compiled pattern that counts its match calls: how many place pairs attribution inspects."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern, self.calls = pattern, 0
+
+    def match(self, *args: Any) -> Any:
+        self.calls += 1
+        return self.pattern.match(*args)
+
+
+def test_attribution_looks_at_each_place_once_per_document_not_per_figure(extractor: Any) -> None:
+    # Issue 16: every figure re-scanned every place of the document for lists ("济南、淄博等三市"): quadratic.
+    attribution = extractor.pipeline("zh").get_pipe("cityfacts_figures").attribution
+    counting = CountingPattern(attribution.list_separator)
+    attribution.list_separator = counting
+    try:
+        ex = extractor.extract("济南建5所\n" * 400, "zh")  # places 4 characters apart: each pair is checked
+    finally:
+        attribution.list_separator = counting.pattern
+    assert len(ex.facts) == 400 and {f.city for f in ex.facts} == {"Jinan"}
+    assert counting.calls < 2 * 400  # pairs of neighbouring places, once; before the fix 400 figures x 399 pairs
+
+
+def test_span_index_answers_as_a_scan_would() -> None:
+    import random
+
+    from nlp.spans import ByStart
+
+    rnd = random.Random(7)
+    spans = [(s, s + rnd.randint(1, 30)) for s in (rnd.randint(0, 500) for _ in range(200))]
+    index = ByStart(spans, lambda x: x[0], lambda x: x[1])
+    for _ in range(300):
+        lo = rnd.randint(0, 520)
+        hi = lo + rnd.randint(0, 60)
+        assert sorted(index.starting(lo, hi)) == sorted(x for x in spans if lo <= x[0] < hi)
+        assert sorted(index.within(lo, hi)) == sorted(x for x in spans if lo <= x[0] and x[1] <= hi)
+        assert index.covers(lo, hi) == any(s <= lo and hi <= e for s, e in spans)

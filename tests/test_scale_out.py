@@ -183,7 +183,9 @@ def test_a_worker_killed_mid_run_loses_nothing_after_the_next_run(cluster: Any, 
         second = cli(c, *args)
         assert second.returncode == 0, second.stdout + second.stderr
         assert "carried over from an interrupted run" in second.stdout + second.stderr
-    assert len(gen.hits) == n  # every page fetched at least once (some twice: the lost worker's, again)
+    # Every page fetched at least once (some twice: the lost worker's, again).
+    assert len(gen.hits) == n, (sorted(set(range(n)) - {int(p[3:-5]) for p in gen.hits})[:20], out, err, second.stdout,
+                                second.stderr)
     [[pages, urls]] = sql(c, lake, "SELECT count(*), count(DISTINCT url) FROM pages")
     assert int(pages) == int(urls) == n
     # Nothing from the other test's store (same Redis) was queued into this one's runs.
