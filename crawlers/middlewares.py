@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
@@ -56,13 +57,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):
-    """Report a redirect that comes back to a URL already visited in its chain.
+    """Redirects that end badly are failures, named by the link the site listed.
 
-    Scrapy's duplicate filter would drop such a request silently, so a page
-    that only ever redirects to itself would vanish without a failure record.
-    Other redirects bypass the duplicate filter: a link that redirects to a
-    page already fetched in this crawl must still arrive, so the spider can
-    record it as an alias of that page (it is not stored twice).
+    Scrapy's duplicate filter would drop a redirect back into its own chain
+    silently, so a page that only ever redirects to itself would vanish
+    without a failure record: that is reported as a loop. Other redirects
+    bypass the duplicate filter (a link that redirects to a page already
+    fetched in this crawl must still arrive, so the spider can record it as an
+    alias of that page), and so would bypass Scrapy's off-site filter too:
+    a redirect to a host outside the source's `allowed_domains` is refused
+    here, as a failure the next run tries again.
     """
 
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
@@ -71,5 +75,9 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
             chain = {*request.meta.get("redirect_urls", []), request.url}
             if result.url in chain:
                 raise IgnoreRequest(f"redirect loop back to {result.url}")
+            host = urlsplit(result.url).hostname or ""
+            allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+            if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+                raise IgnoreRequest(f"redirected off the site to {host} (not in allowed_domains)")
             result = result.replace(dont_filter=True)
         return result

@@ -358,11 +358,17 @@ class ReportSpider(scrapy.Spider):
         return Failure(without_credentials(url), reason)
 
     def failed(self, failure: Any) -> Iterator[Failure]:
-        """Errback: the URL and why it failed, as an item like any other (robots.txt refusals are not failures)."""
+        """Errback: the URL and why it failed, as an item like any other (robots.txt refusals are not failures).
+        A redirected request fails under the link it started from, which is what the next run asks again; the
+        reason says where the redirects led."""
         reason = failure.getErrorMessage() or failure.type.__name__
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             return  # the site asked us not to: a choice, not a failure
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
-        yield self.failure(failure.request.url, f"{failure.type.__name__}: {reason}"[:500])
+        request = failure.request
+        chain = request.meta.get("redirect_urls") or []
+        if chain:
+            reason += f" (redirected from there to {without_credentials(request.url)})"
+        yield self.failure(chain[0] if chain else request.url, f"{failure.type.__name__}: {reason}"[:500])
