@@ -24,6 +24,18 @@ def parse_tree(html: str) -> Any:
         return None
 
 
+def gave_up_at(body: bytes) -> str | None:
+    """Why lxml stopped reading a page before its end (nesting past its depth limit, an entity bomb), or None.
+    lxml says so only in its error log: without this a page 100,000 levels deep reads as one with no links."""
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    try:
+        lxml_html.etree.fromstring(body, parser)
+    except (ValueError, lxml_html.etree.ParserError, lxml_html.etree.XMLSyntaxError):
+        return None
+    limits = [e.message for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    return limits[0] if limits else None
+
+
 @functools.cache
 def rule_file(name: str) -> dict[str, Any]:
     """A packaged YAML rule file of crawlers/data (page_dates.yaml, main_text.yaml)."""

@@ -31,8 +31,11 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
 from crawlers import list_shapes
+from crawlers.page_tree import gave_up_at
 from crawlers.patterns import URL_MAX, compile_pattern, search
 from crawlers.spool import Alias, Failure, Page
+
+LONG_URL_KEPT = 8192  # how much of an over-long link its failure row keeps
 
 
 def _date_of(raw: str | None) -> date | None:
@@ -95,6 +98,7 @@ class ReportSpider(scrapy.Spider):
         self._list_urls: dict[str, set[str]] = {}  # start URL (column) -> the list pages requested for it
         self.max_pages: int = int(self.source.get("max_pages") or 2000)
         self.article_requests = 0
+        self._too_long: set[str] = set()  # over-long links already recorded as failures
 
     @property
     def revisit(self) -> bool:
@@ -128,7 +132,15 @@ class ReportSpider(scrapy.Spider):
     def is_article(self, url: str) -> bool:
         return url.startswith(("http://", "https://")) and search(self.article_re, self.canonical_url(url))
 
-    def _article_request(self, url: str, published: date | None = None) -> scrapy.Request | None:
+    def _article_request(self, url: str, published: date | None = None) -> scrapy.Request | Failure | None:
+        """The request for an article link; None when it is not one to fetch, a Failure (once) for a link too
+        long to be matched or fetched, which would otherwise vanish without a trace."""
+        if len(url) > URL_MAX:
+            if url in self._too_long:
+                return None
+            self._too_long.add(url)
+            return self.failure(url[:LONG_URL_KEPT], f"link of {len(url):,} characters: longer than the "
+                                                     f"{URL_MAX:,} this crawler follows")
         if not self.is_article(url):
             return None
         if self.since and published and published < self.since:
@@ -174,11 +186,12 @@ class ReportSpider(scrapy.Spider):
                               meta={"list_page": int(response.meta.get("list_page", 1)) + 1,
                                     "column": response.meta.get("column", ""), **meta})
 
-    def _articles(self, urls: Any, counter: list[int]) -> Iterator[scrapy.Request]:
+    def _articles(self, urls: Any, counter: list[int]) -> Iterator[scrapy.Request | Failure]:
         for url in urls:
             req = self._article_request(url.split("#")[0])
-            if req is not None:
+            if isinstance(req, scrapy.Request):
                 counter[0] += 1
+            if req is not None:
                 yield req
 
     def parse_list(self, response: Response) -> Iterator[Any]:
@@ -187,6 +200,9 @@ class ReportSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # binary: no links
             return
         text = response.text
+        cut = gave_up_at(response.body)
+        if cut:  # what lxml read is all the links there are: the rest of the page is lost, and says so
+            yield self.failure(response.url, f"page cut short ({cut}): links after that point are not read")
         shape = list_shapes.detect(text) if self.shape == "auto" else self.shape
         new = [0]
         links = [link for link in LINKS.extract_links(response) if link.url.startswith(("http://", "https://"))]
@@ -264,13 +280,14 @@ class ReportSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_json, errback=self.failed, dont_filter=self.revisit,
                               meta={"list_page": int(meta.get("list_page", 0)) + 1, "column": "json", "json_page": page})
 
-    def _json_articles(self, payload: Any, base: str, counter: list[int]) -> Iterator[scrapy.Request]:
+    def _json_articles(self, payload: Any, base: str, counter: list[int]) -> Iterator[scrapy.Request | Failure]:
         assert self.json_list is not None
         for url, day in list_shapes.json_items(payload, self.json_list.get("items") or "", self.json_list.get("url") or "url",
                                                self.json_list.get("date"), base):
             req = self._article_request(url, _date_of(day))
-            if req is not None:
+            if isinstance(req, scrapy.Request):
                 counter[0] += 1
+            if req is not None:
                 yield req
 
     def parse_json(self, response: Response) -> Iterator[Any]:
@@ -335,6 +352,9 @@ class ReportSpider(scrapy.Spider):
                 req = self._article_request(response.urljoin(loc), _date_of(entry.get("lastmod")))
                 if req is not None:
                     yield req
+        limits = [e.message for e in sitemap.xmliter.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+        if limits:  # an entity bomb or the like: the parser stopped, and the entries after it are lost
+            yield self.failure(response.url, f"sitemap cut short ({limits[0]}): entries after that point are not read"[:500])
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         # A page is keyed by where it ended up; links that redirected there are kept as aliases, so the

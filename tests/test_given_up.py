@@ -1,8 +1,10 @@
-"""Redirects that end badly are failures, recorded and retried, never aliases of nothing (issue 16).
+"""Every URL the crawler gives up on has a crawl_failures row, and the next run asks it again (issue 16).
 
 A link that redirected to a page that then failed, left the site, or ran past
-the redirect limit used to vanish: no crawl_failures row, or an alias that
-kept the link from being asked again after the site recovered.
+the redirect limit used to vanish with no row (or under the last hop, not the
+link the site listed); so did over-long links, a sitemap carrying an entity
+bomb, a page shorter than its Content-Length and a page nested too deep to
+parse.
 """
 from __future__ import annotations
 
@@ -81,3 +83,57 @@ def test_a_link_whose_redirect_ends_badly_is_a_failure_and_tried_again(tmp_path:
         assert {"target.html", "chain0.html"} <= stored, stored
         aliases = {a.rsplit("/", 1)[1]: u.rsplit("/", 1)[1] for a, u in rows(db, "SELECT alias, url FROM url_aliases")}
         assert aliases.get("hop.html") == "target.html", aliases
+
+
+DEEP = 100_000
+ENTITIES = '<!ENTITY lol "lol">' + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1 or "") + ";") * 10}">'
+                                           for i in range(1, 10))
+LAUGHS = (f'<?xml version="1.0"?><!DOCTYPE lolz [{ENTITIES}]><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+          '<url><loc>{base}/a/mapped.html</loc><lastmod>&lol9;</lastmod></url></urlset>')
+
+
+class Hostile(LoopbackSite):
+    """A list page with an over-long link, a page shorter than it says, a sitemap with an entity bomb, and a
+    list page nested 100,000 deep."""
+
+    protocol_version = "HTTP/1.1"
+
+    def handle(self, h: Any, path: str) -> None:
+        if path == "/robots.txt":
+            return self.respond(h, 200, b"User-agent: *\nAllow: /\n", "text/plain")
+        if path == "/":
+            links = "".join(f"<a href='/a/{n}.html'>{n}</a>" for n in ("short", "under", "fine"))
+            long = "/a/" + "x" * 5000 + ".html"
+            return self.respond(h, 200, f"<html><body>{links}<a href='{long}'>long</a>"
+                                        f"<a href='/deep.html'>next</a></body></html>".encode())
+        if path == "/deep.html":
+            return self.respond(h, 200, b"<html><body>" + b"<div>" * DEEP + b"<a href='/a/deep.html'>x</a>"
+                                + b"</div>" * DEEP + b"</body></html>")
+        if path == "/sitemap.xml":
+            return self.respond(h, 200, LAUGHS.format(base=self.url).encode(), "application/xml")
+        body = BODY.format(t=path, n=len(path), m=len(path) + 1).encode()
+        if path == "/a/short.html":  # says more than it sends
+            return self.respond(h, 200, body, length=len(body) + 500)
+        if path == "/a/under.html":  # says less than it sends
+            return self.respond(h, 200, body, length=len(body) // 2)
+        return self.respond(h, 200, body)
+
+
+def test_every_url_given_up_has_a_failure_row(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    with Hostile() as site:
+        src = tmp_path / "s.yaml"
+        src.write_text(f"sources:\n  - name: h\n    start_urls: ['{site.url}/']\n    sitemaps: ['{site.url}/sitemap.xml']\n"
+                       f"    article_pattern: '/a/'\n    follow_pattern: '/deep.html'\n"
+                       f"    politeness: {{download_delay: 0, autothrottle: false, retries: 0, timeout_s: 3}}\n",
+                       encoding="utf-8")
+        r = cli("crawl", "--sources", str(src), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    failed = {u.rsplit("/", 1)[1][:20]: reason for u, reason in rows(db, "SELECT url, reason FROM crawl_failures")}
+    stored = {u.rsplit("/", 1)[1] for (u,) in rows(db, "SELECT url FROM pages")}
+    assert "fine.html" in stored
+    assert "short.html" in failed and "short.html" not in stored, (failed, stored)
+    assert any(k.startswith("xxxx") for k in failed), failed
+    assert "sitemap.xml" in failed and "cut short" in failed["sitemap.xml"], failed
+    assert "deep.html" in failed and "cut short" in failed["deep.html"], failed
+    assert "under.html" in stored or "under.html" in failed, (failed, stored)
