@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.text import Text
 from typer.core import TyperGroup
 
-from flows.errors import USER_ERRORS, CliError
+from flows.errors import USER_ERRORS, CliError, Interrupted
 from pipeline.db import DEFAULT_DB
 from pipeline.db import exists as store_db_exists
 
@@ -47,6 +47,10 @@ class CityfactsGroup(TyperGroup):
         except USER_ERRORS as exc:
             error_line(str(exc))
             raise typer.Exit(1) from None
+        except KeyboardInterrupt as exc:
+            # Ctrl-C: one line and the shell's code for it. An interrupted crawl says what it kept.
+            error_line(str(exc) if isinstance(exc, Interrupted) and str(exc) else "interrupted")
+            raise typer.Exit(130) from None
         except duckdb.Error as exc:
             # What opening could not tell: a database damaged inside, a disk that filled up during a write.
             db = _db_param(exc.__traceback__)

@@ -26,4 +26,10 @@ class ScheduleError(CliError):
     pass
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a crawl. The crawl returns what it fetched (status "interrupted"); the flow stores it and
+    records the run as interrupted, then raises this to stop. A KeyboardInterrupt still, so whatever does not
+    know it stops as on any Ctrl-C."""
+
+
 USER_ERRORS: tuple[type[Exception], ...] = (CliError, SourcesError, NlpError, DatabaseError)

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from crawlers.sources import Source, load_sources_file  # noqa: E402
 from flows import work  # noqa: E402
+from flows.errors import Interrupted  # noqa: E402
 from flows.heartbeat import heartbeat  # noqa: E402
 from pipeline.lake import is_lake  # noqa: E402
 
@@ -37,6 +38,13 @@ def crawl_task(sources: list[Any], workdir: str, seen: set[str], since: str | No
     get_run_logger().info("crawled: %d requests, %d new article pages, %d failures",
                           result.requests, result.page_count, len(result.failures))
     return result
+
+
+def stop_if_interrupted(result: work.CrawlResult, counts: dict[str, int]) -> None:
+    """After a Ctrl-C'd crawl's pages are stored and its run recorded as interrupted: stop the run here."""
+    if result.status == "interrupted":
+        raise Interrupted(f"interrupted: the crawl stopped; {counts.get('new', 0)} new pages were stored "
+                               f"(extraction waits for the next run)")
 
 
 @task(name="load-pages", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -79,6 +87,7 @@ def source_flow(source_config: dict[str, Any], db: str, workdir: str | None = No
         seen = work.seen_urls(db, source.refetch_days)
         result = crawl_task([source], workdir, seen, since, contact, crawl_settings, getattr(progress, "crawling", None))
         counts = load_pages_task(db, [source], result, run)
+        stop_if_interrupted(result, counts)
         extracted = extract_task(db, [source], since, run.run_id, progress, only_run=shard is not None)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures),
             **counts, **extracted}
@@ -116,4 +125,5 @@ def crawl_only_flow(source_config: dict[str, Any], db: str, workdir: str, since:
     run = work.new_run([source])
     result = crawl_task([source], workdir, work.seen_urls(db, source.refetch_days), since, contact, crawl_settings)
     counts = load_pages_task(db, [source], result, run)
+    stop_if_interrupted(result, counts)
     return {"run_id": run.run_id, "source": source.name, "requests": run.requests, "failed": len(run.failures), **counts}

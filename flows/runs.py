@@ -20,6 +20,11 @@ def run_sources(sources: Path, db: str, variables: dict[str, str] | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     validate(sources, db, variables, only)
     with run_lock(db):  # refuse a second run here, before Prefect starts
+        from flows.api_server import ensure_api
+
+        # An API server of the run's own, untouched by Ctrl-C, stopped at exit once Prefect has sent it its
+        # last logs and events, and killed with the run on kill -9.
+        ensure_api()
         from flows.flows import run_flow
 
         return run_flow(str(sources), db, variables, progress=progress, extract_articles=extract_articles,

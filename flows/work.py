@@ -91,7 +91,7 @@ class CrawlResult:
     requests: int
     complete: bool
     aliases: dict[str, str] = field(default_factory=dict)
-    status: str = "completed"  # completed | incomplete | timeout
+    status: str = "completed"  # completed | incomplete | timeout | interrupted
     log: str = ""  # the crawl process's stderr (tail)
     limits: str = ""  # crawl bounds reached (crawl_runs.limits_hit)
     page_count: int = 0
@@ -182,6 +182,13 @@ def sweep_stale(workdir: Path, older_than_s: float = STALE_S) -> int:
     return removed
 
 
+def _tail(log_file: Path) -> str:
+    try:
+        return log_file.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def _run_child(cmd: list[str], timeout_s: float, log_file: Path,
                tick: Callable[[], None] | None = None) -> tuple[int | None, str]:
     """(exit code, or None when it ran out of time and was killed; its stderr's tail). `tick` is called about
@@ -242,8 +249,12 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
     timeout_s = max(s.crawl_timeout_s for s in sources) if sources else 60.0
     try:
         watcher = SpoolWatcher(spool_file)
-        code, log_text = _run_child(cmd, timeout_s, log_file,
-                                    (lambda: progress(*watcher.poll())) if progress is not None else None)
+        interrupted = False
+        try:
+            code, log_text = _run_child(cmd, timeout_s, log_file,
+                                        (lambda: progress(*watcher.poll())) if progress is not None else None)
+        except KeyboardInterrupt:  # Ctrl-C: the crawl is gone already; keep what it fetched (see Interrupted)
+            code, log_text, interrupted = None, _tail(log_file), True
         if code not in (0, None):
             tail = (log_text.strip().splitlines() or ["no output"])[-1]
             raise RunError(f"crawl failed (exit {code}): {tail}")
@@ -257,7 +268,10 @@ def crawl(sources: list[Source], workdir: Path, seen: set[str], since: str | Non
                 result.failures.append({"url": rec.url, "reason": rec.reason})
             elif isinstance(rec, spool.Summary):
                 result.requests, result.complete, result.limits = rec.requests, True, rec.limits
-        if code is None:
+        if interrupted:
+            result.status = "interrupted"
+            result.log += f"\ncityfacts: crawl interrupted (Ctrl-C); {result.page_count} pages kept\n"
+        elif code is None:
             result.status = "timeout"
             result.log += f"\ncityfacts: crawl stopped after {timeout_s:g} s (crawl_timeout_s); {result.page_count} pages kept\n"
         elif not result.complete:
