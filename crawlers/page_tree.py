@@ -6,6 +6,7 @@ hands the tree to both) and lines are cut the same way for finding the body and 
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from typing import Any
 
@@ -22,6 +23,25 @@ def parse_tree(html: str) -> Any:
         return lxml_html.fromstring(html) if html.strip() else None
     except (ValueError, lxml_html.etree.ParserError):
         return None
+
+
+LONG_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,40})[^<>]{2000,}>")
+MAX_ATTRIBUTES = 500  # far more than any real tag carries; lxml checks each new attribute against all before it
+
+
+def tame_tags(html: str) -> str:
+    """The page with any tag carrying more than MAX_ATTRIBUTES attributes cut to its bare name.
+
+    libxml2's duplicate-attribute check is quadratic: one tag with 200,000 attributes took minutes per parse (and
+    a page is parsed several times). Only tags over 2,000 characters are looked at, so an ordinary page is
+    returned as it is; a long tag with few attributes (an inline image as a data: URI) is kept whole."""
+    if len(html) < 2000:
+        return html
+
+    def cut(m: re.Match[str]) -> str:
+        return f"<{m.group(1)}>" if m.group(0).count("=") > MAX_ATTRIBUTES else m.group(0)
+
+    return LONG_TAG.sub(cut, html)
 
 
 def gave_up_at(body: bytes) -> str | None:

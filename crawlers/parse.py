@@ -16,7 +16,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 
 from crawlers.main_text import main_text
 from crawlers.page_dates import first_day, page_date
-from crawlers.page_tree import parse_tree
+from crawlers.page_tree import parse_tree, tame_tags
 
 # Both libraries log an ERROR for every empty or binary page; for a crawler those are ordinary pages to skip.
 for _name in ("trafilatura", "htmldate"):
@@ -104,6 +104,7 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
                selectors: dict[str, str | None] | None = None) -> ParsedPage:
     """Main text, title and date; a source's own selectors, where given, take precedence."""
     html, enc = decode_html(body, content_type)
+    html = tame_tags(html)
     selectors = selectors or {}
     tree = parse_tree(html)  # once, for the main text and the date
     found = main_text(html, url, tree)

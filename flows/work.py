@@ -28,7 +28,7 @@ from crawlers.parse import parse_page
 from crawlers.sources import Source
 from crawlers.spool import read_spool
 from flows.errors import RunError, RunInProgress
-from nlp.extract import Extractor
+from nlp.extract import Extractor, too_long
 from pipeline import db as store_db
 from pipeline import lake, load, queries
 
@@ -305,6 +305,11 @@ def extract_pages(pages: list[queries.StoredPage], sources: dict[str, Source], e
         src = sources.get(p.source)
         selectors = src.selectors.model_dump() if src else None
         page = parse_page(p.body, p.url, p.content_type, selectors)
+        reason = too_long(page.text)
+        if reason is not None:  # said now, not after the batch has held it (and its raw page) to the end
+            log.warning("%s: not extracted: %s", p.url, reason)
+            irrelevant.append(p.url)
+            continue
         if not page.text.strip():
             irrelevant.append(p.url)
             continue

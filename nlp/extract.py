@@ -23,13 +23,21 @@ from nlp.records import Extraction, Fact, Mention
 from nlp.resources import load_resources
 from nlp.segments import detect_lang
 
-__all__ = ["EN_MODEL", "Extractor", "TextTooLong", "build_pipeline"]
+__all__ = ["EN_MODEL", "Extractor", "TextTooLong", "build_pipeline", "too_long"]
 # spaCy's parser needs about 1 GB per 100,000 characters; reports are 1-50 thousand characters long.
 MAX_CHARS = int(os.environ.get("CITYFACTS_MAX_CHARS", "500000"))
 
 
 class TextTooLong(ValueError):
     """A text over MAX_CHARS: skipped with this message rather than exhausting memory."""
+
+
+def too_long(text: str) -> TextTooLong | None:
+    """The reason a text will not be extracted for its length, or None. Callers check as soon as they have the
+    text, so one too long is not held (with its page) until the batch reaches the extractor."""
+    if len(text) <= MAX_CHARS:
+        return None
+    return TextTooLong(f"text is {len(text):,} characters; the limit is {MAX_CHARS:,} (CITYFACTS_MAX_CHARS)")
 
 
 def build_pipeline(lang: str, data_dir: str | None = None, taxonomy: str | None = None) -> Language:
@@ -77,8 +85,9 @@ class Extractor:
         resolved = [lg or detect_lang(t) for t, lg in zip(texts, langs, strict=True)]
         results: dict[int, Extraction | TextTooLong] = {}
         for i, t in enumerate(texts):
-            if len(t) > MAX_CHARS:
-                results[i] = TextTooLong(f"text is {len(t):,} characters; the limit is {MAX_CHARS:,} (CITYFACTS_MAX_CHARS)")
+            reason = too_long(t)
+            if reason is not None:
+                results[i] = reason
         for lang in dict.fromkeys(resolved):
             idx = [i for i, lg in enumerate(resolved) if lg == lang and i not in results]
             if not idx:

@@ -93,7 +93,7 @@ LAUGHS = (f'<?xml version="1.0"?><!DOCTYPE lolz [{ENTITIES}]><urlset xmlns="http
 
 
 class Hostile(LoopbackSite):
-    """A list page with an over-long link, a page shorter than it says, a sitemap with an entity bomb, and a
+    """A list page with an over-long link and a tag of 200,000 attributes, a page shorter than it says, a sitemap with an entity bomb, and a
     list page nested 100,000 deep."""
 
     protocol_version = "HTTP/1.1"
@@ -104,7 +104,8 @@ class Hostile(LoopbackSite):
         if path == "/":
             links = "".join(f"<a href='/a/{n}.html'>{n}</a>" for n in ("short", "under", "fine"))
             long = "/a/" + "x" * 5000 + ".html"
-            return self.respond(h, 200, f"<html><body>{links}<a href='{long}'>long</a>"
+            crowded = " ".join(f"a{i}='x'" for i in range(200_000))  # one tag, 200,000 attributes
+            return self.respond(h, 200, f"<html><body><div {crowded}>{links}</div><a href='{long}'>long</a>"
                                         f"<a href='/deep.html'>next</a></body></html>".encode())
         if path == "/deep.html":
             return self.respond(h, 200, b"<html><body>" + b"<div>" * DEEP + b"<a href='/a/deep.html'>x</a>"

@@ -298,3 +298,47 @@ def test_span_index_answers_as_a_scan_would() -> None:
         assert sorted(index.starting(lo, hi)) == sorted(x for x in spans if lo <= x[0] < hi)
         assert sorted(index.within(lo, hi)) == sorted(x for x in spans if lo <= x[0] and x[1] <= hi)
         assert index.covers(lo, hi) == any(s <= lo and hi <= e for s, e in spans)
+
+
+def test_a_main_text_over_the_limit_is_dropped_as_soon_as_it_is_parsed(extractor: Any) -> None:
+    # Issue 16: pages just under max_page_bytes were held with their raw bytes until the whole batch reached the
+    # extractor, only to be skipped there. Now the extractor never sees them.
+    from nlp.extract import MAX_CHARS, Extractor
+    from pipeline.queries import StoredPage
+    from flows.work import extract_pages
+
+    class Recording(Extractor):
+        def __init__(self) -> None:
+            self.__dict__.update(extractor.__dict__)  # the session's pipelines, already loaded
+            self.lengths: list[int] = []
+
+        def extract_many(self, texts: Any, *args: Any, **kwargs: Any) -> Any:
+            texts = list(texts)
+            self.lengths += [len(t) for t in texts]
+            return super().extract_many(texts, *args, **kwargs)
+
+    line = "<p>Jinan built 12 training bases and 30 industrial colleges for its vocational schools.</p>"
+    huge = ("<html><body>" + line * (MAX_CHARS // 80 + 100) + "</body></html>").encode()
+    small = f"<html><body><h1>Jinan</h1>{line}</body></html>".encode()
+    pages = [StoredPage("http://x.test/a/huge.html", "s", "text/html; charset=utf-8", "h1", huge),
+             StoredPage("http://x.test/a/small.html", "s", "text/html; charset=utf-8", "h2", small)]
+    recording = Recording()
+    kept, irrelevant = extract_pages(pages, {}, recording)
+    assert irrelevant == ["http://x.test/a/huge.html"]
+    assert [a.url for a in kept] == ["http://x.test/a/small.html"]
+    assert recording.lengths and max(recording.lengths) < MAX_CHARS
+
+
+def test_a_tag_with_200000_attributes_does_not_stall_parse(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    crowded = " ".join(f'a{i}="x"' for i in range(200_000))
+    page = tmp_path / "crowded.html"
+    page.write_text(f"<html><body><div {crowded}><p>Jinan built 12 training bases this year.</p></div></body></html>",
+                    encoding="utf-8")
+    # In a process of its own, so a stall (minutes before the fix: lxml's attribute check is quadratic) fails it.
+    cityfacts = Path(sys.executable).parent / "cityfacts"
+    r = subprocess.run([str(cityfacts), "parse", str(page), "--json"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "Jinan built 12 training bases" in r.stdout

@@ -31,7 +31,7 @@ from scrapy.utils.sitemap import Sitemap
 from w3lib.url import canonicalize_url
 
 from crawlers import list_shapes
-from crawlers.page_tree import gave_up_at
+from crawlers.page_tree import gave_up_at, tame_tags
 from crawlers.patterns import URL_MAX, compile_pattern, search
 from crawlers.spool import Alias, Failure, Page
 
@@ -200,6 +200,10 @@ class ReportSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # binary: no links
             return
         text = response.text
+        tamed = tame_tags(text)
+        if tamed != text:  # a tag with absurdly many attributes would stall lxml for minutes
+            response = response.replace(body=tamed.encode("utf-8"), encoding="utf-8")
+            text = tamed
         cut = gave_up_at(response.body)
         if cut:  # what lxml read is all the links there are: the rest of the page is lost, and says so
             yield self.failure(response.url, f"page cut short ({cut}): links after that point are not read")
