@@ -303,9 +303,9 @@ def test_span_index_answers_as_a_scan_would() -> None:
 def test_a_main_text_over_the_limit_is_dropped_as_soon_as_it_is_parsed(extractor: Any) -> None:
     # Issue 16: pages just under max_page_bytes were held with their raw bytes until the whole batch reached the
     # extractor, only to be skipped there. Now the extractor never sees them.
+    from flows.work import extract_pages
     from nlp.extract import MAX_CHARS, Extractor
     from pipeline.queries import StoredPage
-    from flows.work import extract_pages
 
     class Recording(Extractor):
         def __init__(self) -> None:
