@@ -12,7 +12,7 @@ shards. What scrapy-redis 0.9.1 does not do, and this adds:
   list pages are read again each run, as in a local crawl.
 - **At-least-once.** A popped request is recorded in the source's in-flight
   hash before it is downloaded. A list page leaves it once every request it
-  led to is queued (`DoneMiddleware`); an article stays until a new run finds
+  led to is in the queue (`DoneMiddleware`, which queues them itself); an article stays until a new run finds
   its page stored. A worker killed mid-crawl loses the requests it held and
   the pages in its unstored spool; `prepare_run` carries over what is still
   queued, the list pages never finished and the articles the store does not
@@ -50,13 +50,26 @@ from crawlers import settings as default_settings
 DEFAULT_PREFIX = "cityfacts"
 HEARTBEAT_S = 30  # a worker that pops nothing for this long (or died) no longer keeps the others waiting
 ARTICLE_CALLBACK = "parse_article"
+TAKEN = "frontier_taken"  # request.meta: its key in the in-flight hash
 
 
 def keys(prefix: str, source: str) -> dict[str, str]:
     """Every Redis key of one source's frontier (and the seen-set of articles all sources share)."""
     base = f"{prefix}:{source}"
     return {"queue": f"{base}:requests", "seen": f"{base}:seen", "inflight": f"{base}:inflight",
-            "inflight_urls": f"{base}:inflight_urls", "active": f"{base}:active", "articles": f"{prefix}:articles:seen"}
+            "active": f"{base}:active", "articles": f"{prefix}:articles:seen"}
+
+
+# Take the next request and record it as taken in one step: popped and then recorded, a kill -9 in between
+# would lose it. The in-flight hash is keyed by a digest of the encoded request.
+TAKE = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #top == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+local tag = redis.sha1hex(top[1])
+redis.call('HSET', KEYS[2], tag, top[1])
+return {tag, top[1]}
+"""
 
 
 def frontier_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict[str, Any]:
@@ -68,6 +81,7 @@ def frontier_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict[str,
         "SCHEDULER": "crawlers.frontier.SharedScheduler",
         "DUPEFILTER_CLASS": "crawlers.frontier.SharedDupeFilter",
         "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # a sorted set: what TAKE pops
         "DOWNLOADER_MIDDLEWARES": {**default_settings.DOWNLOADER_MIDDLEWARES, "crawlers.frontier.SharedDelayMiddleware": 590},
         "SPIDER_MIDDLEWARES": {"crawlers.frontier.DoneMiddleware": 10},
     }
@@ -120,9 +134,10 @@ class SharedScheduler(Scheduler):
         self.keys = keys(prefix, _source_name(spider))
         self.queue_key = self.keys["queue"]
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
-        self.fingerprinter = RequestFingerprinter()
         self.df = SharedDupeFilter.from_spider(spider)
-        return super().open(spider)
+        opened = super().open(spider)
+        self._take = self.server.register_script(TAKE)
+        return opened
 
     def close(self, reason: str) -> Any:
         self.server.hdel(self.keys["active"], self.worker)
@@ -137,17 +152,13 @@ class SharedScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop(0)
-        if request is None:
+        taken = self._take(keys=[self.queue_key, self.keys["inflight"]])
+        if not taken:
             return None
+        tag, encoded = taken
         self.server.hset(self.keys["active"], self.worker, str(time.time()))
-        fp = self.fingerprinter.fingerprint(request).hex()
-        request.meta["frontier_fp"] = fp
-        kind = "article" if is_article(request) else "list"
-        pipe = self.server.pipeline()
-        pipe.hset(self.keys["inflight"], fp, self.queue._encode_request(request))
-        pipe.hset(self.keys["inflight_urls"], fp, f"{kind} {request.url}")
-        pipe.execute()
+        request: Request = self.queue._decode_request(encoded)
+        request.meta[TAKEN] = tag.decode() if isinstance(tag, bytes) else tag
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -165,8 +176,13 @@ class SharedScheduler(Scheduler):
 
 
 class DoneMiddleware:
-    """Spider middleware: a list page, feed or sitemap is done once its callback has handed on every request
-    it found; then it leaves the in-flight hash (an article stays there until a new run sees it stored)."""
+    """Spider middleware: a list page, feed or sitemap is done once every request it found is in the shared queue;
+    then it leaves the in-flight hash (an article stays there until a new run sees it stored).
+
+    It schedules those requests itself (`engine.crawl`, what Scrapy's scraper would do with them) instead of
+    passing them on: Scrapy buffers a callback's output and schedules it a little later, so a page marked done
+    when its output was merely handed on could lose every request it led to to a kill -9 in between (seen:
+    the 50 articles and the next page of a list page, gone)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler  # Scrapy 2.19 no longer passes the spider to middleware methods
@@ -177,21 +193,30 @@ class DoneMiddleware:
     def from_crawler(cls, crawler: Any) -> DoneMiddleware:
         return cls(crawler)
 
+    def _pass(self, item: Any) -> bool:
+        """Schedule a request now; True for what goes on to the scraper (items)."""
+        if isinstance(item, Request):
+            self.crawler.engine.crawl(item)
+            return False
+        return True
+
     def _done(self, response: Any, spider: Any) -> None:
-        fp = response.meta.get("frontier_fp")
-        if fp and not is_article(response.request):
+        tag = response.meta.get(TAKEN)
+        if tag and not is_article(response.request):
             k = keys(self.prefix, _source_name(spider or self.crawler.spider))
-            self.server.hdel(k["inflight"], fp)
-            self.server.hdel(k["inflight_urls"], fp)
+            self.server.hdel(k["inflight"], tag)
 
     def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterator[Any]:
-        yield from result
+        for item in result:
+            if self._pass(item):
+                yield item
         self._done(response, spider)
 
     async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any],
                                           spider: Any = None) -> AsyncIterator[Any]:
         async for item in result:
-            yield item
+            if self._pass(item):
+                yield item
         self._done(response, spider)
 
 
@@ -243,14 +268,12 @@ def prepare_run(server: Any, prefix: str, sources: Iterable[str], stored: Any) -
     server.delete(keys(prefix, names[0])["articles"] if names else f"{prefix}:articles:seen")
     for name in names:
         k = keys(prefix, name)
-        taken = server.hgetall(k["inflight"])
-        kinds = {fp: v.decode().partition(" ") for fp, v in server.hgetall(k["inflight_urls"]).items()}
+        taken = server.hvals(k["inflight"])
         queued = server.zrange(k["queue"], 0, -1, withscores=True)
-        server.delete(k["queue"], k["seen"], k["inflight"], k["inflight_urls"], k["active"])
-        back = [(req, 0.0, fp.decode(), kinds[fp][0], kinds[fp][2]) for fp, req in taken.items() if fp in kinds]
-        back += [(req, score, *_describe(req, fingerprinter)) for req, score in queued]
+        server.delete(k["queue"], k["seen"], k["inflight"], k["active"])
         n = 0
-        for req, score, fp, kind, url in back:
+        for req, score in [(req, 0.0) for req in taken] + queued:
+            fp, kind, url = _describe(req, fingerprinter)
             if kind == "article" and stored(url):
                 continue
             if server.sadd(k["articles"] if kind == "article" else k["seen"], fp):
