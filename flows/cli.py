@@ -99,16 +99,18 @@ QUIET = {"on": False}  # -q: no progress bars or summary lines, only data and er
 def main_options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                        help="Print the version and exit.")] = False,
                  verbose: Annotated[int, typer.Option("-v", "--verbose", count=True,
-                                                      help="Show the flow's log lines (-v), and debug lines (-vv).")] = 0,
+                                                      help="Show the flow's log lines, errors with their tracebacks "
+                                                           "included (-v), and debug lines (-vv).")] = 0,
                  quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars or summary lines: only "
                                                                              "data and errors.")] = False) -> None:
     """Track what Chinese cities report about production-education integration (产教融合)."""
     import os
 
     QUIET["on"] = quiet
-    # Prefect's log lines would be written over the progress bar: by default only its warnings are shown.
-    level = "DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "WARNING"
-    os.environ["PREFECT_LOGGING_LEVEL"] = "ERROR" if quiet else level
+    # Prefect's log lines would be written over the progress bar, and a failed task logs its traceback before
+    # the one line that says what went wrong (disk full, database damaged): by default Prefect says nothing.
+    level = "DEBUG" if verbose > 1 else "INFO" if verbose == 1 else "CRITICAL"
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
 app.add_typer(sources_app, name="sources")
 app.add_typer(lake_app, name="lake")
 

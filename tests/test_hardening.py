@@ -342,3 +342,27 @@ def test_a_tag_with_200000_attributes_does_not_stall_parse(tmp_path: Path) -> No
     r = subprocess.run([str(cityfacts), "parse", str(page), "--json"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "Jinan built 12 training bases" in r.stdout
+
+
+# A full disk is one line saying so; what was stored before stays readable.
+def test_a_full_disk_is_one_line_naming_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1600k", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        cityfacts = str(Path(sys.executable).parent / "cityfacts")
+        db = str(small / "x.duckdb")
+        r = subprocess.run([cityfacts, "demo", "--db", db], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        assert r.returncode == 1, r.stdout + r.stderr
+        lines = [line for line in r.stderr.splitlines() if line.strip() and "━" not in line]
+        assert lines and lines[-1].startswith(f"error: {db}:") and "No space left on device" in lines[-1], r.stderr
+        assert "Traceback" not in r.stderr and "rollback" not in r.stderr, r.stderr
+        assert subprocess.run([cityfacts, "sql", "--db", db, "SELECT count(*) FROM pages"], capture_output=True,
+                              text=True, timeout=60).returncode == 0
+    finally:
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)
