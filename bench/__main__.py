@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl, extraction, linear, load, pages, parsing, scale
+from bench import crawl, endless, extraction, linear, load, pages, parsing, scale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,6 +102,7 @@ def main() -> int:
               "each page of links on the fly; ours serves pre-rendered templates from a threaded server, and each",
               "page is kept (compressed into the spool), so the comparison says the crawl adds no bottleneck of its",
               "own on top of Scrapy, not that it is faster than Scrapy.", ""]
+    lines += endless.markdown(endless.run(60 if quick else 120))
     n_e2e = "300" if quick else "2000"
     e2e = json.loads(subprocess.run([sys.executable, "-m", "bench.crawl", "e2e", n_e2e], capture_output=True, text=True,
                                     check=True, cwd=ROOT).stdout.splitlines()[-1])
