@@ -72,3 +72,15 @@ def cli(*args: str, input: str | None = None) -> CliResult:
 
 
 CLI_PROCESS = [sys.executable, "-c", "from flows.cli import main; main()"]
+
+
+def require_services(*names: str) -> None:
+    """Skip a test whose real services (redis-server, PostgreSQL) are not installed, naming them; on CI, where
+    `.ci/run` installs them, fail instead. names: which to require (default: every scale-out service)."""
+    from flows.local_services import missing
+
+    lack = [m for m in missing() if not names or any(n in m for n in names)]
+    if lack:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the scale-out services (.ci/run installs them): missing {', '.join(lack)}")
+        pytest.skip(f"not installed: {', '.join(lack)}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -19,19 +18,16 @@ from crawlers.frontier import frontier_settings, keys, prepare_run
 from crawlers.sources import load_sources
 from crawlers.spool import Page, read_spool
 from flows.generated_site import GeneratedSite
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_services
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from flows.local_services import missing, redis_server
+    from flows.local_services import redis_server
 
-    if any("redis" in m for m in missing()):
-        if os.environ.get("CI"):
-            pytest.fail("CI must have redis-server (.ci/run installs it)")
-        pytest.skip("redis-server is not installed")
+    require_services("redis")
     with redis_server(tmp_path_factory.mktemp("redis")) as r:
         yield r.url
 

@@ -31,7 +31,6 @@ def test_a_symlink_to_the_database_shares_its_lock(tmp_path: Path) -> None:
     link = tmp_path / "link.duckdb"
     link.symlink_to(real)
     with run_lock(real):
-        os.environ.pop("_", None)
         import subprocess
         import sys
 
@@ -95,7 +94,9 @@ def test_export_reads_through_the_sandbox(tmp_path: Path) -> None:
     import duckdb
 
     path = tmp_path / "planted.duckdb"
-    with __import__("pipeline.db").db.writer(path):
+    from pipeline.db import writer
+
+    with writer(path):
         pass
     con = duckdb.connect(str(path))
     con.execute("DROP TABLE sources")
@@ -170,12 +171,6 @@ def test_robots_txt_holds_for_start_urls_outside_allowed_domains(tmp_path: Path)
     from crawlers.sources import load_sources
     from flows import work
 
-    # What a crashed run left three days ago goes with the next crawl; a fresh file of another run stays.
-    (tmp_path / "w").mkdir()
-    stale, fresh = tmp_path / "w" / "spool-dead.jsonl", tmp_path / "w" / "spool-live.jsonl"
-    stale.write_text("{}\n")
-    fresh.write_text("{}\n")
-    os.utime(stale, (0, __import__("time").time() - 3 * 86400))
     with NoRobots() as site:
         src = tmp_path / "s.yaml"
         src.write_text(f"sources:\n  - name: s\n    start_urls: ['{site.url}/']\n    article_pattern: '/a/'\n"
@@ -184,6 +179,19 @@ def test_robots_txt_holds_for_start_urls_outside_allowed_domains(tmp_path: Path)
         result = work.crawl(load_sources(src), tmp_path / "w", set())
         fetched = [p for p in site.paths if p != "/robots.txt"]
     assert "/robots.txt" in site.paths and fetched == [] and result.page_count == 0
+
+
+# Work files a crashed run left are swept by a later crawl; another run's fresh ones are not.
+def test_work_files_of_crashed_runs_are_swept(tmp_path: Path) -> None:
+    import time
+
+    from flows.work import sweep_stale
+
+    stale, fresh = tmp_path / "spool-dead.jsonl", tmp_path / "spool-live.jsonl"
+    stale.write_text("{}\n")
+    fresh.write_text("{}\n")
+    os.utime(stale, (0, time.time() - 3 * 86400))
+    assert sweep_stale(tmp_path) == 1
     assert not stale.exists() and fresh.exists()
 
 

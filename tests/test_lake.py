@@ -1,7 +1,6 @@
 """DuckLake as the store, on a real PostgreSQL catalog: concurrent writers, the sandbox, errors, compaction."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -12,19 +11,16 @@ import pytest
 from bench.load import records
 from pipeline import db as pdb
 from pipeline import lake, load
-from tests.conftest import cli
+from tests.conftest import cli, require_services
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from flows.local_services import missing, postgres_server
+    from flows.local_services import postgres_server
 
-    if any("PostgreSQL" in m for m in missing()):
-        if os.environ.get("CI"):
-            pytest.fail("CI must have PostgreSQL (.ci/run installs it)")
-        pytest.skip("PostgreSQL is not installed")
+    require_services("PostgreSQL")
     with postgres_server(tmp_path_factory.mktemp("pg")) as pg:
         yield pg
 

@@ -6,7 +6,6 @@ The sites count every request for a report page, so "fetched exactly once across
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -19,7 +18,7 @@ import pytest
 from flows.demo_server import DemoSite
 from flows.generated_site import GeneratedSite
 from flows.scale_demo import split_sources
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_services
 
 pytestmark = pytest.mark.slow
 
@@ -63,13 +62,8 @@ class CountingDemo(DemoSite, Counting):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from flows.local_services import cluster as start_cluster
-    from flows.local_services import missing
 
-    lack = missing()
-    if lack:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have the scale-out services (.ci/run installs them): missing {', '.join(lack)}")
-        pytest.skip(f"scale-out services not installed: {', '.join(lack)}")
+    require_services()
     with start_cluster(tmp_path_factory.mktemp("cluster")) as c:
         c.prefect.run("work-pool", "create", "cityfacts", "--type", "process")
         subprocess.run([str(ROOT / ".venv" / "bin" / "prefect"), "deploy", "--name", "source", "--no-prompt"], cwd=ROOT,
