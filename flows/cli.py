@@ -42,6 +42,7 @@ class CityfactsGroup(TyperGroup):
     """The one handler: a user error anywhere below becomes one line on stderr and exit status 1."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        GIVEN.clear()
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
@@ -53,7 +54,7 @@ class CityfactsGroup(TyperGroup):
             raise typer.Exit(130) from None
         except duckdb.Error as exc:
             # What opening could not tell: a database damaged inside, a disk that filled up during a write.
-            db = _db_param(exc.__traceback__)
+            db = GIVEN.get("db")
             error_line(f"{db + ': ' if db else ''}database error: {_first_line(exc)}")
             raise typer.Exit(1) from None
 
@@ -63,15 +64,14 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _db_param(tb: Any) -> str | None:
-    """The database the failing command was given: its `db` argument, found in the command's frame."""
-    db = None
-    while tb is not None:
-        value = tb.tb_frame.f_locals.get("db")
-        if isinstance(value, str | Path) and tb.tb_frame.f_code.co_filename == __file__:
-            db = str(value)
-        tb = tb.tb_next
-    return db
+GIVEN: dict[str, str] = {}  # the database the running command was given, for its error line
+
+
+def _given_db(value: str | None) -> str | None:
+    """--db's callback: remember the database, so an error from deep inside can name it."""
+    if value:
+        GIVEN["db"] = str(value)
+    return value
 
 
 app = typer.Typer(cls=CityfactsGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -146,7 +146,7 @@ class Scope(StrEnum):
     part = "part"
 
 
-Db = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB",
+Db = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB", callback=_given_db,
                                   help="DuckDB file, or a shared DuckLake store: 'ducklake:postgres:dbname=NAME host=HOST "
                                        "user=USER' (create it with `cityfacts lake init`).")]
 SourcesFile = Annotated[Path, typer.Option("--sources", help="YAML sources file (see README).")]
@@ -682,7 +682,7 @@ def report(out_file: Annotated[Path, typer.Option("--out", help="HTML file to wr
     console.print(f"wrote {out_file} ({len(page) // 1024} KiB); open it in any browser, no network needed")
 
 
-LakeUrl = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB",
+LakeUrl = Annotated[str, typer.Option("--db", envvar="CITYFACTS_DB", callback=_given_db,
                                        help="The lake: 'ducklake:postgres:dbname=NAME host=HOST user=USER'.")]
 
 
@@ -731,7 +731,8 @@ def lake_compact(db: LakeUrl) -> None:
 
 
 @app.command("schema")
-def schema_cmd(db: Annotated[str | None, typer.Option("--db", help="Describe this database (default: a fresh, empty one).")] = None) -> None:
+def schema_cmd(db: Annotated[str | None, typer.Option("--db", callback=_given_db, help="Describe this database (default: a "
+                                                                                     "fresh, empty one).")] = None) -> None:
     """The tables and views, with what every column means (Markdown)."""
     from pipeline.docs import schema_markdown
 
