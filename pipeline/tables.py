@@ -140,7 +140,8 @@ CRAWL_RUNS = Table("crawl_runs", "One row per crawl of one source (a `run` of se
     C("failed", "int", "URLs that failed (see crawl_failures)."),
     C("duration_s", "float", "Seconds from start until the pages were stored."),
     C("status", "text", "completed; incomplete when the crawl process did not finish; timeout when it was stopped "
-                        "for running too long (pages it had fetched are kept)."),
+                        "for running too long; interrupted when stopped by Ctrl-C (in both, the pages it had "
+                        "fetched are kept, and extraction waits for the next run after an interrupt)."),
     C("articles", "int", "Articles extracted from this run's pages."),
     C("facts", "int", "Facts extracted from this run's pages."),
     C("crawl_log", "text", "What the crawl process wrote to stderr (its last 20,000 characters): warnings, "
