@@ -10,10 +10,9 @@ terminal's Ctrl-C does not reach (`start_new_session`) and that Linux kills
 when the run dies, kill -9 included (flows/work.py `die_with_parent`); the
 run stops it on its way out.
 
-Used only when PREFECT_API_URL names no server (with one, a deployment,
-the run talks to that) and before Prefect is imported: Prefect reads its
-settings once, so a process that already has it (the test harness) keeps
-the API it has.
+Used only when Prefect's settings name no API (PREFECT_API_URL from the
+environment, a profile, prefect.toml; or a test harness's temporary
+settings): with one, the run talks to that.
 """
 from __future__ import annotations
 
@@ -51,8 +50,16 @@ def _healthy(url: str) -> bool:
 
 
 def ensure_api(startup_s: float = STARTUP_S) -> str | None:
-    """Start the run's own API server unless PREFECT_API_URL names one; the URL in use (None: an outside one)."""
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+    """Start the run's own API server unless Prefect's settings name one; its URL (None: another API is used)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    from flows.prefect_env import configure
+
+    configure()
+    from prefect.context import refresh_global_settings_context
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
         return None
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -78,6 +85,7 @@ def ensure_api(startup_s: float = STARTUP_S) -> str | None:
             raise RunError(f"the local Prefect API server did not answer within {startup_s:g} s")
         time.sleep(0.1)
     os.environ["PREFECT_API_URL"] = url
+    refresh_global_settings_context()  # Prefect read its settings on import: have it read them again
     return url
 
 
