@@ -33,8 +33,8 @@ class ByStart(Generic[T]):
 
     def within(self, lo: int, hi: int) -> list[T]:
         """Items lying wholly inside lo..hi (start >= lo and end <= hi), in order."""
-        return [x for x, e in zip(self.starting(lo, hi + 1), self.ends[bisect_left(self.starts, lo):], strict=False)
-                if e <= hi]
+        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi + 1)
+        return [x for x, e in zip(self.items[i:j], self.ends[i:j], strict=True) if e <= hi]
 
     def covers(self, start: int, end: int) -> bool:
         """Whether some item spans [start, end]: begins at or before start and ends at or after end."""

@@ -374,3 +374,13 @@ def test_a_full_disk_is_one_line_naming_it(tmp_path: Path) -> None:
                               text=True, timeout=60).returncode == 0
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
+
+
+@pytest.mark.parametrize("text", ["济南市建成实训基地12个。", "  济南 建成  实训基地\n\n12个 ", "Jinan 济南\t市 2024年 the city",
+                                  "\n", "", "一 二  三   四\r\n五", "济南市" * 300 + " \n " + "10万人次"])
+def test_the_chinese_tokenizer_makes_the_tokens_spacy_makes(extractor: Any, text: str) -> None:
+    # Issue 16: spaCy's own zh tokenizer aligns jieba's words by copying the rest of the text for each: quadratic.
+    # Ours places them by jieba's offsets; the tokens and their spaces must be the same.
+    ours = extractor.pipeline("zh").tokenizer
+    theirs = ours.base
+    assert [(t.text, t.whitespace_) for t in ours(text)] == [(t.text, t.whitespace_) for t in theirs(text)]
