@@ -10,10 +10,11 @@ shards. What scrapy-redis 0.9.1 does not do, and this adds:
   (SCHEDULER_PERSIST: the first process to close must not wipe the queue
   others are using); `prepare_run` starts each run with new seen-sets, so
   list pages are read again each run, as in a local crawl.
-- **At-least-once.** A popped request is recorded in the source's in-flight
-  hash before it is downloaded. A list page leaves it once every request it
-  led to is in the queue (`DoneMiddleware`, which queues them itself); an article stays until a new run finds
-  its page stored. A worker killed mid-crawl loses the requests it held and
+- **At-least-once.** A request is recorded in the source's in-flight hash
+  in the same step that takes it from the queue (`TAKE`). A list page
+  leaves the hash once every request it led to is in the queue
+  (`DoneMiddleware`, which queues them itself); an article stays until a
+  new run finds its page stored. A worker killed mid-crawl loses the requests it held and
   the pages in its unstored spool; `prepare_run` carries over what is still
   queued, the list pages never finished and the articles the store does not
   have. (Re-discovery from the seeds alone would not do: paging stops at a

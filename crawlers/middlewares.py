@@ -75,6 +75,8 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
             chain = {*request.meta.get("redirect_urls", []), request.url}
             if result.url in chain:
                 raise IgnoreRequest(f"redirect loop back to {result.url}")
+            # The host, as Scrapy's offsite filter matches it (scrapy.utils.url.url_is_from_any_domain would
+            # compare the port too, and refuse a redirect within one host:port site).
             host = urlsplit(result.url).hostname or ""
             allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
             if allowed and not any(host == d or host.endswith("." + d) for d in allowed):

@@ -7,7 +7,7 @@ shutdown (recording the interrupted crawl, telling Prefect the flow crashed)
 retries against a dead API for minutes. This starts the same server (the app
 Prefect's temporary server runs, under uvicorn, UI off) as a child that a
 terminal's Ctrl-C does not reach (`start_new_session`) and that Linux kills
-when the run dies, kill -9 included (flows/work.py `die_with_parent`); the
+when the run dies, kill -9 included (flows/children.py `die_with_parent`); the
 run stops it on its way out.
 
 Used only when Prefect's settings name no API (PREFECT_API_URL from the
@@ -27,8 +27,8 @@ import urllib.error
 import urllib.request
 from contextlib import closing
 
+from flows.children import die_with_parent
 from flows.errors import RunError
-from flows.work import die_with_parent
 
 STARTUP_S = 120.0  # Prefect's own default for its temporary server on a slow machine
 

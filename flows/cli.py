@@ -38,6 +38,10 @@ def error_line(message: str) -> None:
     console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
 
 
+def warning_line(message: str) -> None:
+    console.print(Text.assemble(("warning:", "yellow"), " ", message), highlight=False, soft_wrap=True)
+
+
 class CityfactsGroup(TyperGroup):
     """The one handler: a user error anywhere below becomes one line on stderr and exit status 1."""
 
@@ -408,8 +412,7 @@ def extract(paths: Annotated[list[str], typer.Argument(help="Plain-text files, o
     errors = 0
     for p in paths:
         try:
-            texts.append((p, read_text(p, warn=lambda m: console.print(Text.assemble(("warning:", "yellow"), " ", m),
-                                                                         highlight=False, soft_wrap=True))))
+            texts.append((p, read_text(p, warn=warning_line)))
         except (OSError, ValueError) as exc:
             errors += 1
             error_line(f"{p}: {getattr(exc, 'strerror', None) or exc}")

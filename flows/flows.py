@@ -44,7 +44,7 @@ def stop_if_interrupted(result: work.CrawlResult, counts: dict[str, int]) -> Non
     """After a Ctrl-C'd crawl's pages are stored and its run recorded as interrupted: stop the run here."""
     if result.status == "interrupted":
         raise Interrupted(f"interrupted: the crawl stopped; {counts.get('new', 0)} new pages were stored "
-                               f"(extraction waits for the next run)")
+                          f"(extraction waits for the next run)")
 
 
 @task(name="load-pages", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

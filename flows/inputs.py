@@ -7,6 +7,7 @@ bytes replaced and counted, not rejected whole.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_INPUT_BYTES = 20_000_000
@@ -44,9 +45,9 @@ def decode_text(data: bytes) -> tuple[str, int]:
     return str(best), 0
 
 
-def read_text(path: str, warn: object = None) -> str:
+def read_text(path: str, warn: Callable[[str], None] | None = None) -> str:
     """decode_text of the file; `warn(message)` hears how many bytes were replaced."""
     text, stray = decode_text(read_bytes(path))
-    if stray and callable(warn):
+    if stray and warn is not None:
         warn(f"{path}: {stray} byte{'s' if stray > 1 else ''} not valid UTF-8, replaced with U+FFFD")
     return text

@@ -27,6 +27,7 @@ from crawlers import spool
 from crawlers.parse import parse_page
 from crawlers.sources import Source
 from crawlers.spool import read_spool
+from flows.children import die_with_parent
 from flows.errors import RunError, RunInProgress
 from nlp.extract import Extractor, too_long
 from pipeline import db as store_db
@@ -148,19 +149,6 @@ class SpoolWatcher:
         self.pages += complete.count(b'{"kind": "page"')
         self.failed += complete.count(b'{"kind": "failure"')
         return self.pages, self.failed
-
-
-def die_with_parent() -> None:
-    """In a child before exec: be killed when the process that started it dies, kill -9 included (Linux's
-    PR_SET_PDEATHSIG), so a killed run leaves no crawl going on behind it."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the request took hold
-        os._exit(1)
 
 
 STALE_S = 2 * 86400  # longer than any crawl (crawl_timeout_s defaults to 6 h) and its load

@@ -182,16 +182,22 @@ def test_robots_txt_holds_for_start_urls_outside_allowed_domains(tmp_path: Path)
 
 
 # Work files a crashed run left are swept by a later crawl; another run's fresh ones are not.
-def test_work_files_of_crashed_runs_are_swept(tmp_path: Path) -> None:
+def test_work_files_of_crashed_runs_are_swept_by_the_next_crawl(tmp_path: Path) -> None:
     import time
 
-    from flows.work import sweep_stale
+    from crawlers.sources import load_sources
+    from flows import work
 
-    stale, fresh = tmp_path / "spool-dead.jsonl", tmp_path / "spool-live.jsonl"
+    (tmp_path / "w").mkdir()
+    stale, fresh = tmp_path / "w" / "spool-dead.jsonl", tmp_path / "w" / "spool-live.jsonl"
     stale.write_text("{}\n")
     fresh.write_text("{}\n")
     os.utime(stale, (0, time.time() - 3 * 86400))
-    assert sweep_stale(tmp_path) == 1
+    with NoRobots() as site:  # a crawl that fetches nothing but robots.txt: quick
+        src = tmp_path / "s.yaml"
+        src.write_text(f"sources:\n  - name: s\n    start_urls: ['{site.url}/']\n    article_pattern: '/a/'\n"
+                       f"    politeness: {{download_delay: 0, autothrottle: false}}\n", encoding="utf-8")
+        work.crawl(load_sources(src), tmp_path / "w", set()).discard()
     assert not stale.exists() and fresh.exists()
 
 
